@@ -1,0 +1,3 @@
+from newsfeed.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,515 @@
+"""SQL for articles and their translations. Returns plain dataclasses; no HTTP here.
+
+Every write runs inside `Database.transaction()` (BEGIN IMMEDIATE), checks the caller's
+`If-Match` against the stored version in that same transaction, bumps the version, and
+records which languages and categories it touched in `changes`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import aiosqlite
+
+from newsfeed import problems
+from newsfeed.db import Database
+
+IfMatch = Literal["*"] | frozenset[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """One language's text of an article, as an editor writes it."""
+
+    title: str
+    summary: str = ""
+    body: str = ""
+    author: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    lang: str
+    title: str
+    summary: str
+    body: str
+    author: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: int
+    slug: str | None
+    category: str
+    status: str
+    published_at: str
+    published_us: int
+    created_at: str
+    updated_at: str
+    original_lang: str
+    hits: int
+    version: int
+    translations: dict[str, Translation]
+
+    @property
+    def etag(self) -> str:
+        """Strong validator of everything an editor can change (not the hit count)."""
+        return f'"{self.id}.{self.version}"'
+
+    @property
+    def published(self) -> datetime:
+        return datetime.fromisoformat(self.published_at)
+
+    def is_public(self, now: datetime | None = None) -> bool:
+        return self.status == "published" and self.published_us <= to_us(now or utcnow())
+
+    def text_for(self, lang: str, preference: Sequence[str] = ()) -> Translation:
+        """The text in `lang`, else the original, else the first by `preference`."""
+        if lang in self.translations:
+            return self.translations[lang]
+        if self.original_lang in self.translations:
+            return self.translations[self.original_lang]
+        for other in preference:
+            if other in self.translations:
+                return self.translations[other]
+        return next(iter(self.translations.values()))
+
+    def as_dict(self, langs: Sequence[str] = ()) -> dict[str, Any]:
+        order = [lang for lang in langs if lang in self.translations] + sorted(
+            lang for lang in self.translations if lang not in langs
+        )
+        return {
+            "id": self.id,
+            "slug": self.slug,
+            "category": self.category,
+            "status": self.status,
+            "published_at": self.published_at,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "original_lang": self.original_lang,
+            "hits": self.hits,
+            "translations": {
+                lang: {
+                    "title": t.title,
+                    "summary": t.summary,
+                    "body": t.body,
+                    "author": t.author,
+                    "updated_at": t.updated_at,
+                }
+                for lang in order
+                for t in (self.translations[lang],)
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    category: str
+    texts: dict[str, Text]
+    slug: str | None = None
+    status: str = "draft"
+    published_at: datetime | None = None
+    original_lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Position after the last item of a page: stable when newer articles arrive."""
+
+    published_us: int
+    id: int
+
+    def encode(self) -> str:
+        raw = f"{self.published_us}.{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor | None:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
+            us, _, ident = raw.partition(".")
+            cursor = cls(int(us), int(ident))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            return None
+        if cursor.id < 1 or raw != f"{cursor.published_us}.{cursor.id}":
+            return None
+        return cursor
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_us(moment: datetime) -> int:
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def stamp(moment: datetime) -> str:
+    """RFC 3339 text for a stored time, whole seconds."""
+    return moment.replace(microsecond=0).isoformat()
+
+
+_ARTICLE_COLUMNS = (
+    "a.id, a.slug, a.category, a.status, a.published_at, a.published_us, a.created_at, "
+    "a.updated_at, a.original_lang, a.hits, a.version"
+)
+
+
+async def _with_translations(
+    conn: aiosqlite.Connection, rows: Iterable[aiosqlite.Row]
+) -> list[Article]:
+    rows = list(rows)
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    texts: dict[int, dict[str, Translation]] = {i: {} for i in ids}
+    marks = ",".join("?" * len(ids))
+    async with conn.execute(
+        "SELECT article_id, lang, title, summary, body, author, updated_at FROM translations "
+        f"WHERE article_id IN ({marks}) ORDER BY article_id, lang",
+        ids,
+    ) as cur:
+        async for t in cur:
+            texts[t["article_id"]][t["lang"]] = Translation(
+                t["lang"], t["title"], t["summary"], t["body"], t["author"], t["updated_at"]
+            )
+    return [
+        Article(
+            id=row["id"],
+            slug=row["slug"],
+            category=row["category"],
+            status=row["status"],
+            published_at=row["published_at"],
+            published_us=row["published_us"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            original_lang=row["original_lang"],
+            hits=row["hits"],
+            version=row["version"],
+            translations=texts[row["id"]],
+        )
+        for row in rows
+    ]
+
+
+async def _fetch(conn: aiosqlite.Connection, article_id: int) -> Article | None:
+    async with conn.execute(
+        f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    found = await _with_translations(conn, [row] if row else [])
+    return found[0] if found else None
+
+
+async def get(
+    db: Database, article_id: int, *, public_only: bool = True, now: datetime | None = None
+) -> Article | None:
+    """The article, or None when it does not exist or (for the public) is not visible."""
+    article = await _fetch(db.reader, article_id)
+    if article is None or (public_only and not article.is_public(now)):
+        return None
+    return article
+
+
+def _visibility(public_only: bool, now: datetime | None) -> tuple[str, list[Any]]:
+    if not public_only:
+        return "1", []
+    return "a.status = 'published' AND a.published_us <= ?", [to_us(now or utcnow())]
+
+
+async def latest(
+    db: Database,
+    *,
+    lang: str | None = None,
+    category: str | None = None,
+    limit: int = 20,
+    after: Cursor | None = None,
+    public_only: bool = True,
+    now: datetime | None = None,
+) -> list[Article]:
+    """Newest first (published_at, then id, descending), keyset-paginated by `after`."""
+    where, params = _visibility(public_only, now)
+    clauses = [where]
+    if lang is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM translations t WHERE t.article_id = a.id AND t.lang = ?)"
+        )
+        params.append(lang)
+    if category is not None:
+        clauses.append("a.category = ?")
+        params.append(category)
+    if after is not None:
+        clauses.append("(a.published_us < ? OR (a.published_us = ? AND a.id < ?))")
+        params += [after.published_us, after.published_us, after.id]
+    params.append(limit)
+    async with db.reader.execute(
+        f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE {' AND '.join(clauses)} "
+        "ORDER BY a.published_us DESC, a.id DESC LIMIT ?",
+        params,
+    ) as cur:
+        rows = await cur.fetchall()
+    return await _with_translations(db.reader, rows)
+
+
+async def board(
+    db: Database,
+    *,
+    category: str | None = None,
+    offset: int = 0,
+    limit: int = 20,
+    now: datetime | None = None,
+) -> tuple[list[Article], int]:
+    """One page of the public board and the number of public articles it pages through."""
+    where, params = _visibility(True, now)
+    if category is not None:
+        where += " AND a.category = ?"
+        params.append(category)
+    async with db.reader.execute(f"SELECT count(*) FROM articles a WHERE {where}", params) as cur:
+        total = (await cur.fetchone())[0]
+    async with db.reader.execute(
+        f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE {where} "
+        "ORDER BY a.published_us DESC, a.id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ) as cur:
+        rows = await cur.fetchall()
+    return await _with_translations(db.reader, rows), total
+
+
+async def count(db: Database) -> int:
+    async with db.reader.execute("SELECT count(*) FROM articles") as cur:
+        return (await cur.fetchone())[0]
+
+
+# --- writes -------------------------------------------------------------------------
+
+
+def _check_precondition(article: Article | None, if_match: IfMatch, article_id: int) -> Article:
+    if article is None:
+        raise problems.not_found(f"Article {article_id} does not exist.")
+    if if_match is None or if_match == "*":
+        return article
+    if article.etag not in if_match:
+        raise problems.precondition_failed(
+            f"Article {article_id} has changed: its current ETag is {article.etag}."
+        )
+    return article
+
+
+async def _record_change(
+    conn: aiosqlite.Connection,
+    article_id: int,
+    langs: Iterable[str],
+    categories: Iterable[str],
+    at: str,
+) -> None:
+    await conn.execute(
+        "INSERT INTO changes (article_id, langs, categories, changed_at) VALUES (?, ?, ?, ?)",
+        (article_id, ",".join(sorted(set(langs))), ",".join(sorted(set(categories))), at),
+    )
+
+
+async def _slug_taken(conn: aiosqlite.Connection, slug: str, other_than: int | None) -> bool:
+    async with conn.execute(
+        "SELECT 1 FROM articles WHERE slug = ? AND id IS NOT ?", (slug, other_than)
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
+def _slug_conflict(slug: str) -> problems.Problem:
+    return problems.conflict(
+        f"The slug {slug!r} is already used by another article.",
+        [problems.FieldError("slug", "already used by another article")],
+    )
+
+
+async def _upsert_text(
+    conn: aiosqlite.Connection, article_id: int, lang: str, text: Text, at: str
+) -> None:
+    await conn.execute(
+        "INSERT INTO translations (article_id, lang, title, summary, body, author, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id, lang) DO UPDATE SET "
+        "title = excluded.title, summary = excluded.summary, body = excluded.body, "
+        "author = excluded.author, updated_at = excluded.updated_at",
+        (article_id, lang, text.title, text.summary, text.body, text.author, at),
+    )
+
+
+async def create(
+    db: Database, new: NewArticle, langs: Sequence[str], now: datetime | None = None
+) -> Article:
+    """Store a new article; `langs` is the configured order, for picking `original_lang`."""
+    now = now or utcnow()
+    at = stamp(now)
+    published = new.published_at or now
+    original = new.original_lang or (
+        langs[0] if langs and langs[0] in new.texts else next(iter(new.texts))
+    )
+    async with db.transaction() as conn:
+        if new.slug is not None and await _slug_taken(conn, new.slug, None):
+            raise _slug_conflict(new.slug)
+        cur = await conn.execute(
+            "INSERT INTO articles (slug, category, status, published_at, published_us, "
+            "created_at, updated_at, original_lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                new.slug,
+                new.category,
+                new.status,
+                stamp(published) if new.published_at is None else published.isoformat(),
+                to_us(published),
+                at,
+                at,
+                original,
+            ),
+        )
+        article_id = cur.lastrowid
+        assert article_id is not None
+        for lang, text in new.texts.items():
+            await _upsert_text(conn, article_id, lang, text, at)
+        await _record_change(conn, article_id, new.texts, [new.category], at)
+        article = await _fetch(conn, article_id)
+    assert article is not None
+    return article
+
+
+async def patch(
+    db: Database,
+    article_id: int,
+    changes: dict[str, Any],
+    if_match: IfMatch,
+    now: datetime | None = None,
+) -> Article:
+    """Change slug, category, status, published_at or original_lang."""
+    at = stamp(now or utcnow())
+    async with db.transaction() as conn:
+        current = _check_precondition(await _fetch(conn, article_id), if_match, article_id)
+        sets: dict[str, Any] = {}
+        if "slug" in changes:
+            slug = changes["slug"]
+            if slug is not None and await _slug_taken(conn, slug, article_id):
+                raise _slug_conflict(slug)
+            sets["slug"] = slug
+        if "category" in changes:
+            sets["category"] = changes["category"]
+        if "status" in changes:
+            sets["status"] = changes["status"]
+        if "published_at" in changes:
+            moment: datetime = changes["published_at"]
+            sets["published_at"] = moment.isoformat()
+            sets["published_us"] = to_us(moment)
+        if "original_lang" in changes:
+            lang = changes["original_lang"]
+            if lang not in current.translations:
+                raise problems.conflict(
+                    f"Article {article_id} has no text in {lang!r} to be its original.",
+                    [problems.FieldError("original_lang", "the article has no text in it")],
+                )
+            sets["original_lang"] = lang
+        sets["updated_at"] = at
+        assignments = ", ".join(f"{column} = ?" for column in sets)
+        await conn.execute(
+            f"UPDATE articles SET {assignments}, version = version + 1 WHERE id = ?",
+            [*sets.values(), article_id],
+        )
+        await _record_change(
+            conn,
+            article_id,
+            current.translations,
+            {current.category, sets.get("category", current.category)},
+            at,
+        )
+        article = await _fetch(conn, article_id)
+    assert article is not None
+    return article
+
+
+async def put_translation(
+    db: Database,
+    article_id: int,
+    lang: str,
+    text: Text,
+    if_match: IfMatch,
+    now: datetime | None = None,
+) -> tuple[Article, bool]:
+    """Create or replace one language's text; True when it was created."""
+    at = stamp(now or utcnow())
+    async with db.transaction() as conn:
+        current = _check_precondition(await _fetch(conn, article_id), if_match, article_id)
+        created = lang not in current.translations
+        await _upsert_text(conn, article_id, lang, text, at)
+        await conn.execute(
+            "UPDATE articles SET updated_at = ?, version = version + 1 WHERE id = ?",
+            (at, article_id),
+        )
+        await _record_change(conn, article_id, [lang], [current.category], at)
+        article = await _fetch(conn, article_id)
+    assert article is not None
+    return article, created
+
+
+async def delete_translation(
+    db: Database,
+    article_id: int,
+    lang: str,
+    if_match: IfMatch,
+    langs: Sequence[str],
+    now: datetime | None = None,
+) -> Article:
+    """Remove one language's text; the last one cannot go."""
+    at = stamp(now or utcnow())
+    async with db.transaction() as conn:
+        current = _check_precondition(await _fetch(conn, article_id), if_match, article_id)
+        if lang not in current.translations:
+            raise problems.not_found(f"Article {article_id} has no text in {lang!r}.")
+        if len(current.translations) == 1:
+            raise problems.conflict(
+                f"{lang!r} is the last text of article {article_id}; delete the article instead."
+            )
+        original = current.original_lang
+        if original == lang:
+            remaining = [x for x in langs if x in current.translations and x != lang]
+            original = (remaining or sorted(set(current.translations) - {lang}))[0]
+        await conn.execute(
+            "DELETE FROM translations WHERE article_id = ? AND lang = ?", (article_id, lang)
+        )
+        await conn.execute(
+            "UPDATE articles SET original_lang = ?, updated_at = ?, version = version + 1 "
+            "WHERE id = ?",
+            (original, at, article_id),
+        )
+        await _record_change(conn, article_id, [lang], [current.category], at)
+        article = await _fetch(conn, article_id)
+    assert article is not None
+    return article
+
+
+async def delete(
+    db: Database, article_id: int, if_match: IfMatch, now: datetime | None = None
+) -> None:
+    at = stamp(now or utcnow())
+    async with db.transaction() as conn:
+        current = _check_precondition(await _fetch(conn, article_id), if_match, article_id)
+        await conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        await _record_change(conn, article_id, current.translations, [current.category], at)
+
+
+async def add_hits(
+    db: Database, article_id: int, n: int = 1, now: datetime | None = None
+) -> int | None:
+    """Count `n` views of a public article in one statement; None when it is not public."""
+    async with (
+        db.transaction() as conn,
+        conn.execute(
+            "UPDATE articles SET hits = hits + ? WHERE id = ? AND status = 'published' "
+            "AND published_us <= ? RETURNING hits",
+            (n, article_id, to_us(now or utcnow())),
+        ) as cur,
+    ):
+        row = await cur.fetchone()
+    return None if row is None else int(row[0])

@@ -1,0 +1,131 @@
+"""The `newsfeed` command line: parse argv, then call into the package."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from newsfeed import auth, db, seed
+from newsfeed.app import create_app
+from newsfeed.settings import Settings, SettingsError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsfeed",
+        description="Bilingual news board: HTML pages, RSS/Atom/JSON feeds and a JSON API. "
+        "Configured by NEWSFEED_* environment variables (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = sub.add_parser(
+        "serve",
+        help="run the web service until SIGTERM or Ctrl-C",
+        description="Migrate the database, then serve HTTP until SIGTERM.",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes sharing the port (default NEWSFEED_WORKERS or 1)",
+    )
+    sub.add_parser(
+        "seed",
+        help="add the sample articles, only to an empty database",
+        description="Add sample bilingual articles if the database holds none.",
+    )
+    editor = sub.add_parser(
+        "editor",
+        help="manage editor and translator tokens",
+        description="Create, list and revoke API tokens.",
+    )
+    esub = editor.add_subparsers(dest="editor_command", required=True, metavar="ACTION")
+    add = esub.add_parser(
+        "add",
+        help="create an editor; prints the token once, on the last line",
+        description="Create an editor and print their token. Only a hash is "
+        "stored, so the token cannot be shown again.",
+    )
+    add.add_argument("name", help="a unique name, e.g. the person's login")
+    add.add_argument(
+        "--role",
+        choices=["editor", "translator"],
+        required=True,
+        help="editors do everything; translators may only put translations",
+    )
+    esub.add_parser(
+        "list",
+        help="list editors, their roles and whether they are revoked",
+        description="List editors (tokens are never shown).",
+    )
+    revoke = esub.add_parser(
+        "revoke",
+        help="end an editor's token",
+        description="Revoke the named editor's token at once.",
+    )
+    revoke.add_argument("name")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"newsfeed: {exc}", file=sys.stderr)
+        return 2
+    db.migrate(settings.db_path)
+    if args.command == "serve":
+        return _serve(settings, args.workers)
+    if args.command == "seed":
+        added = asyncio.run(_seed(settings))
+        print(f"added {added} sample articles" if added else "database has articles; seed skipped")
+        return 0
+    return _editor(settings, args)
+
+
+def _serve(settings: Settings, workers: int | None) -> int:
+    web.run_app(
+        create_app(settings), host=settings.host, port=settings.port, access_log=None, print=None
+    )
+    return 0
+
+
+async def _seed(settings: Settings) -> int:
+    database = await db.Database.open(settings.db_path)
+    try:
+        return await seed.seed(database, settings.langs)
+    finally:
+        await database.close()
+
+
+def _editor(settings: Settings, args: argparse.Namespace) -> int:
+    path = settings.db_path
+    if args.editor_command == "add":
+        try:
+            token = auth.add_editor(path, args.name, auth.Role(args.role))
+        except ValueError as exc:
+            print(f"newsfeed: {exc}", file=sys.stderr)
+            return 1
+        print(f"created {args.role} {args.name!r}; the token is shown this once:")
+        print(token)
+        return 0
+    if args.editor_command == "list":
+        for record in auth.list_editors(path):
+            state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
+            print(f"{record.name}\t{record.role.value}\t{record.created_at}\t{state}")
+        return 0
+    if not auth.revoke_editor(path, args.name):
+        print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"revoked {args.name!r}")
+    return 0

@@ -1,0 +1,144 @@
+"""The SQLite database: connections, PRAGMAs, schema migrations and the single writer.
+
+SQLite allows one writer at a time. Every write goes through `Database.transaction()`,
+which holds an asyncio lock around `BEGIN IMMEDIATE … COMMIT` on the one writer
+connection, so a request's failure can never roll back another request's statements.
+Reads use a separate connection and see only committed data (WAL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 10_000
+
+# Append-only: each entry moves the schema from user_version N to N+1. Never edit one
+# that has shipped; add a new one.
+MIGRATIONS: list[str] = [
+    # 1: articles, their per-language texts, editors, and the change log
+    """
+    CREATE TABLE articles (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        slug          TEXT UNIQUE,
+        category      TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('draft', 'published')),
+        published_at  TEXT NOT NULL,     -- RFC 3339 as the editor gave it
+        published_us  INTEGER NOT NULL,  -- the same instant, microseconds since the epoch
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        original_lang TEXT NOT NULL,
+        hits          INTEGER NOT NULL DEFAULT 0,
+        version       INTEGER NOT NULL DEFAULT 1  -- bumped by every editorial write: the ETag
+    );
+    CREATE INDEX articles_newest ON articles (published_us DESC, id DESC);
+    CREATE INDEX articles_category_newest ON articles (category, published_us DESC, id DESC);
+    CREATE TABLE translations (
+        article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        lang       TEXT NOT NULL,
+        title      TEXT NOT NULL,
+        summary    TEXT NOT NULL DEFAULT '',
+        body       TEXT NOT NULL DEFAULT '',
+        author     TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (article_id, lang)
+    );
+    CREATE INDEX translations_lang ON translations (lang, article_id);
+    CREATE TABLE editors (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        role       TEXT NOT NULL CHECK (role IN ('editor', 'translator')),
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    -- One row per editorial write, naming the languages and categories it touched, so
+    -- that every worker process can drop exactly the cached feeds and pages it affects.
+    CREATE TABLE changes (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id INTEGER NOT NULL,
+        langs      TEXT NOT NULL,       -- comma separated
+        categories TEXT NOT NULL,       -- comma separated
+        changed_at TEXT NOT NULL
+    );
+    """,
+]
+
+
+def migrate(path: Path) -> int:
+    """Bring the database file to the newest schema; returns the schema version.
+
+    Synchronous on purpose: `serve` runs it once before starting any worker process.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            try:
+                conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        return len(MIGRATIONS) if version < len(MIGRATIONS) else version
+    finally:
+        conn.close()
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA journal_mode=WAL")
+    await conn.execute("PRAGMA synchronous=NORMAL")
+    await conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+class Database:
+    """One reader and one writer connection to the same SQLite file."""
+
+    def __init__(self, reader: aiosqlite.Connection, writer: aiosqlite.Connection) -> None:
+        self.reader = reader
+        self._writer = writer
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        reader = await _connect(path)
+        try:
+            writer = await _connect(path)
+        except BaseException:
+            await reader.close()
+            raise
+        return cls(reader, writer)
+
+    async def close(self) -> None:
+        await self.reader.close()
+        await self._writer.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A whole write unit: commits on success, rolls back on any exception."""
+        async with self._lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.rollback()
+                raise
+            await self._writer.commit()
+
+    async def ping(self) -> bool:
+        async with self.reader.execute("SELECT 1") as cur:
+            return (await cur.fetchone()) is not None

@@ -1,0 +1,76 @@
+"""Errors that carry their HTTP status, rendered once by a middleware.
+
+Storage and validation raise these without knowing about aiohttp; `middleware.py` turns
+them into `application/problem+json` (RFC 9457) or a localized HTML page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    message: str
+
+
+@dataclass(eq=False)
+class Problem(Exception):
+    status: int
+    title: str
+    detail: str = ""
+    errors: list[FieldError] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    type: str = "about:blank"
+
+    def __post_init__(self) -> None:
+        super().__init__(f"{self.status} {self.title}: {self.detail}")
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail or self.title,
+        }
+        if self.errors:
+            body["errors"] = [{"field": e.field, "message": e.message} for e in self.errors]
+        return body
+
+
+def bad_request(detail: str, errors: list[FieldError] | None = None) -> Problem:
+    return Problem(400, "Bad Request", detail, errors or [])
+
+
+def unauthorized(detail: str) -> Problem:
+    return Problem(
+        401, "Unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="newsfeed"'}
+    )
+
+
+def forbidden(detail: str) -> Problem:
+    return Problem(403, "Forbidden", detail)
+
+
+def not_found(detail: str = "No such resource.") -> Problem:
+    return Problem(404, "Not Found", detail)
+
+
+def conflict(detail: str, errors: list[FieldError] | None = None) -> Problem:
+    return Problem(409, "Conflict", detail, errors or [])
+
+
+def precondition_failed(detail: str) -> Problem:
+    return Problem(412, "Precondition Failed", detail)
+
+
+def unsupported_media_type(detail: str) -> Problem:
+    return Problem(415, "Unsupported Media Type", detail)
+
+
+def invalid(errors: list[FieldError]) -> Problem:
+    return Problem(422, "Unprocessable Content", "The request body has invalid fields.", errors)

@@ -1,0 +1,25 @@
+"""The whole URL map, in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from newsfeed.views import api, ops
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    # operations
+    r.add_get("/healthz", ops.healthz, name="healthz")
+    # JSON API
+    r.add_get("/api/v1/openapi.json", api.openapi_document, name="api-openapi")
+    r.add_get("/api/v1/articles", api.list_articles, name="api-articles")
+    r.add_post("/api/v1/articles", api.create_article, name="api-create")
+    r.add_get("/api/v1/articles/{id}", api.get_article, name="api-article")
+    r.add_patch("/api/v1/articles/{id}", api.patch_article, name="api-patch")
+    r.add_delete("/api/v1/articles/{id}", api.delete_article, name="api-delete")
+    r.add_post("/api/v1/articles/{id}/hits", api.count_hit, name="api-hits")
+    r.add_put("/api/v1/articles/{id}/translations/{lang}", api.put_translation, name="api-put-text")
+    r.add_delete(
+        "/api/v1/articles/{id}/translations/{lang}", api.delete_translation, name="api-delete-text"
+    )

@@ -1,0 +1,114 @@
+"""Configuration from the environment, read once and checked at start."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LANG_RE = re.compile(r"^[a-z]{2,3}$")
+
+# name, default, help: the README's configuration table is checked against this list.
+SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("NEWSFEED_DB", "./data/newsfeed.db", "SQLite database file (created with its folder)"),
+    ("NEWSFEED_HOST", "127.0.0.1", "address to listen on"),
+    ("NEWSFEED_PORT", "8080", "TCP port to listen on"),
+    (
+        "NEWSFEED_BASE_URL",
+        "",
+        "public URL used in feeds and Location headers (default http://HOST:PORT)",
+    ),
+    ("NEWSFEED_LANGS", "ko,en", "languages, comma separated; the first is the default"),
+    ("NEWSFEED_TIMEZONE", "Asia/Seoul", "time zone for dates shown on pages"),
+    ("NEWSFEED_WORKERS", "1", "worker processes sharing the port"),
+    ("NEWSFEED_LOCALES", "", "folder of gettext catalogs (default: locales/ of the checkout)"),
+)
+DEFAULTS = {name: default for name, default, _ in SETTINGS}
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot run with; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    db_path: Path
+    host: str
+    port: int
+    base_url: str
+    langs: tuple[str, ...]
+    timezone: str
+    workers: int
+    locales_dir: Path
+
+    @property
+    def default_lang(self) -> str:
+        return self.langs[0]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = dict(DEFAULTS)
+        env.update(
+            {
+                k: v
+                for k, v in (os.environ if environ is None else environ).items()
+                if k in DEFAULTS and v != ""
+            }
+        )
+        host = env["NEWSFEED_HOST"]
+        port = _int(env, "NEWSFEED_PORT", 0, 65535)
+        workers = _int(env, "NEWSFEED_WORKERS", 1, 64)
+        langs = tuple(part.strip() for part in env["NEWSFEED_LANGS"].split(",") if part.strip())
+        if (
+            not langs
+            or any(not LANG_RE.match(lang) for lang in langs)
+            or len(set(langs)) != len(langs)
+        ):
+            raise SettingsError(
+                f"NEWSFEED_LANGS={env['NEWSFEED_LANGS']!r}: give distinct lowercase language "
+                "codes separated by commas, e.g. 'ko,en'"
+            )
+        try:
+            ZoneInfo(env["NEWSFEED_TIMEZONE"])
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(
+                f"NEWSFEED_TIMEZONE={env['NEWSFEED_TIMEZONE']!r} is not a known time zone"
+            ) from exc
+        base_url = env["NEWSFEED_BASE_URL"] or f"http://{_url_host(host)}:{port}"
+        if not re.match(r"^https?://[^/\s]+(/[^\s]*)?$", base_url):
+            raise SettingsError(f"NEWSFEED_BASE_URL={base_url!r} must be an http(s) URL")
+        locales = env["NEWSFEED_LOCALES"]
+        return cls(
+            db_path=Path(env["NEWSFEED_DB"]),
+            host=host,
+            port=port,
+            base_url=base_url.rstrip("/"),
+            langs=langs,
+            timezone=env["NEWSFEED_TIMEZONE"],
+            workers=workers,
+            locales_dir=Path(locales) if locales else default_locales_dir(),
+        )
+
+
+def default_locales_dir() -> Path:
+    """The checkout's locales/ (src/newsfeed/../../locales), where `make run` finds it."""
+    return Path(__file__).resolve().parent.parent.parent / "locales"
+
+
+def _int(env: Mapping[str, str], name: str, low: int, high: int) -> int:
+    try:
+        value = int(env[name])
+    except ValueError:
+        raise SettingsError(f"{name}={env[name]!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={value} is outside {low}..{high}")
+    return value
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        return "localhost"
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,227 @@
+"""Request bodies and parameters -> typed commands, or a list of field errors.
+
+The limits are the contract's: titles 1..300 characters, summaries ..1000, bodies
+..200,000, authors ..200. Text is stored as NFC with LF line ends; control characters,
+lone surrogates and U+FFFE/U+FFFF are refused because no XML feed could carry them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from newsfeed.articles import IfMatch, NewArticle, Text
+from newsfeed.problems import FieldError, bad_request, invalid
+
+SLUG_RE = re.compile(r"^[a-z0-9-]{1,80}$")
+CATEGORY_RE = re.compile(r"^[a-z0-9-]{1,40}$")
+RFC3339_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+# C0 controls except tab and newline, DEL, lone surrogates, and the two noncharacters.
+FORBIDDEN_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+TEXT_LIMITS = {"title": (1, 300), "summary": (0, 1000), "body": (0, 200_000), "author": (0, 200)}
+STATUSES = ("draft", "published")
+ETAG_RE = re.compile(r'^(W/)?"[\x21\x23-\x7e\x80-\xff]*"$')
+
+
+class Errors(list[FieldError]):
+    def add(self, field: str, message: str) -> None:
+        self.append(FieldError(field, message))
+
+
+def clean_text(value: str) -> str | None:
+    """NFC with LF line ends, or None when it holds a character no feed can carry."""
+    value = value.replace("\r\n", "\n")  # a lone CR is a control character: refused below
+    if FORBIDDEN_RE.search(value):
+        return None
+    return unicodedata.normalize("NFC", value)
+
+
+def parse_text(data: Any, prefix: str, errors: Errors) -> Text | None:
+    if not isinstance(data, dict):
+        errors.add(prefix or "body", "must be an object with title, summary, body and author")
+        return None
+    dot = f"{prefix}." if prefix else ""
+    for unknown in sorted(set(data) - set(TEXT_LIMITS)):
+        errors.add(f"{dot}{unknown}", "unknown field")
+    values: dict[str, str] = {}
+    for name, (low, high) in TEXT_LIMITS.items():
+        value = data.get(name, "" if name != "title" else None)
+        if value is None and name == "title":
+            errors.add(f"{dot}title", "is required")
+            continue
+        if not isinstance(value, str):
+            errors.add(f"{dot}{name}", "must be a string")
+            continue
+        cleaned = clean_text(value)
+        if cleaned is None:
+            errors.add(
+                f"{dot}{name}", "contains a control character, a lone surrogate or U+FFFE/U+FFFF"
+            )
+            continue
+        if name == "title" and not cleaned.strip():
+            errors.add(f"{dot}title", "must not be empty")
+            continue
+        if not low <= len(cleaned) <= high:
+            errors.add(f"{dot}{name}", f"must be {low}..{high} characters long")
+            continue
+        values[name] = cleaned
+    if len(values) != len(TEXT_LIMITS):
+        return None
+    return Text(**values)
+
+
+def parse_datetime(value: Any, field: str, errors: Errors) -> datetime | None:
+    if not isinstance(value, str) or not RFC3339_RE.match(value):
+        errors.add(
+            field, "must be an RFC 3339 date-time with an offset, e.g. 2020-09-15T10:00:00+09:00"
+        )
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+    except ValueError:
+        errors.add(field, "is not a real date and time")
+        return None
+    if not 1 <= moment.year <= 9998:
+        errors.add(field, "year must be between 0001 and 9998")
+        return None
+    return moment
+
+
+def _check_slug(data: dict[str, Any], errors: Errors) -> None:
+    slug = data["slug"]
+    if slug is not None and (not isinstance(slug, str) or not SLUG_RE.match(slug)):
+        errors.add("slug", "must match [a-z0-9-]{1,80} or be null")
+
+
+def _check_category(data: dict[str, Any], errors: Errors) -> None:
+    category = data["category"]
+    if not isinstance(category, str) or not CATEGORY_RE.match(category):
+        errors.add("category", "must match [a-z0-9-]{1,40}")
+
+
+def _check_status(data: dict[str, Any], errors: Errors) -> None:
+    if data["status"] not in STATUSES:
+        errors.add("status", "must be 'draft' or 'published'")
+
+
+def _check_lang(value: Any, field: str, langs: Sequence[str], errors: Errors) -> None:
+    if value not in langs:
+        errors.add(field, f"must be one of {', '.join(langs)}")
+
+
+def new_article(data: Any, langs: Sequence[str]) -> NewArticle:
+    """POST /api/v1/articles body -> NewArticle, or raise 422 with every field's error."""
+    if not isinstance(data, dict):
+        raise invalid([FieldError("body", "must be a JSON object")])
+    errors = Errors()
+    allowed = {"slug", "category", "status", "published_at", "original_lang", "translations"}
+    for unknown in sorted(set(data) - allowed):
+        errors.add(unknown, "unknown field")
+    if "category" not in data:
+        errors.add("category", "is required")
+    else:
+        _check_category(data, errors)
+    if "slug" in data:
+        _check_slug(data, errors)
+    if "status" in data:
+        _check_status(data, errors)
+    published = None
+    if data.get("published_at") is not None:
+        published = parse_datetime(data["published_at"], "published_at", errors)
+    texts: dict[str, Text] = {}
+    translations = data.get("translations")
+    if not isinstance(translations, dict) or not translations:
+        errors.add("translations", "at least one language's text is required")
+    else:
+        for lang, body in translations.items():
+            if lang not in langs:
+                errors.add(
+                    f"translations.{lang}", f"unknown language; use one of {', '.join(langs)}"
+                )
+                continue
+            text = parse_text(body, f"translations.{lang}", errors)
+            if text is not None:
+                texts[lang] = text
+    original = data.get("original_lang")
+    if original is not None:
+        _check_lang(original, "original_lang", langs, errors)
+        if isinstance(translations, dict) and original in langs and original not in translations:
+            errors.add("original_lang", "the article has no text in that language")
+    if errors:
+        raise invalid(errors)
+    return NewArticle(
+        category=data["category"],
+        texts=texts,
+        slug=data.get("slug"),
+        status=data.get("status", "draft"),
+        published_at=published,
+        original_lang=original,
+    )
+
+
+def article_patch(data: Any, langs: Sequence[str]) -> dict[str, Any]:
+    """PATCH body -> the fields to change."""
+    if not isinstance(data, dict):
+        raise invalid([FieldError("body", "must be a JSON object")])
+    errors = Errors()
+    allowed = {"slug", "category", "status", "published_at", "original_lang"}
+    for unknown in sorted(set(data) - allowed):
+        errors.add(
+            unknown, "unknown field (translations are changed with PUT .../translations/{lang})"
+        )
+    changes: dict[str, Any] = {}
+    if "slug" in data:
+        _check_slug(data, errors)
+        changes["slug"] = data["slug"]
+    if "category" in data:
+        _check_category(data, errors)
+        changes["category"] = data["category"]
+    if "status" in data:
+        _check_status(data, errors)
+        changes["status"] = data["status"]
+    if "published_at" in data:
+        changes["published_at"] = parse_datetime(data["published_at"], "published_at", errors)
+    if "original_lang" in data:
+        _check_lang(data["original_lang"], "original_lang", langs, errors)
+        changes["original_lang"] = data["original_lang"]
+    if not data:
+        errors.add("body", "name at least one field to change")
+    if errors:
+        raise invalid(errors)
+    return changes
+
+
+def text(data: Any) -> Text:
+    """PUT .../translations/{lang} body -> Text."""
+    errors = Errors()
+    parsed = parse_text(data, "", errors)
+    if errors or parsed is None:
+        raise invalid(errors)
+    return parsed
+
+
+def if_match(header: str | None) -> IfMatch:
+    """`If-Match` -> "*", a set of strong ETags, or None; 400 when it is malformed."""
+    if header is None:
+        return None
+    header = header.strip()
+    if header == "*":
+        return "*"
+    tags = [part.strip() for part in header.split(",")]
+    if not tags or any(not ETAG_RE.match(tag) for tag in tags):
+        raise bad_request('If-Match must be "*" or a comma-separated list of quoted ETags.')
+    # Weak tags never match under the strong comparison that If-Match requires.
+    return frozenset(tag for tag in tags if not tag.startswith("W/"))
+
+
+def positive_id(raw: str) -> int | None:
+    """A path id as an int, or None when it cannot name an article (→ 404)."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        return None
+    value = int(raw)
+    return value if value >= 1 else None
