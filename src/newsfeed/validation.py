@@ -18,9 +18,7 @@ from newsfeed.problems import FieldError, bad_request, invalid
 
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,80}$")
 CATEGORY_RE = re.compile(r"^[a-z0-9-]{1,40}$")
-RFC3339_RE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$"
-)
+RFC3339_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 # C0 controls except tab and newline, DEL, lone surrogates, and the two noncharacters.
 FORBIDDEN_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 TEXT_LIMITS = {"title": (1, 300), "summary": (0, 1000), "body": (0, 200_000), "author": (0, 200)}
@@ -82,14 +80,23 @@ def parse_datetime(value: Any, field: str, errors: Errors) -> datetime | None:
         )
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+        moment = datetime.fromisoformat(_six_digit_fraction(value.upper().replace(" ", "T")))
     except ValueError:
         errors.add(field, "is not a real date and time")
         return None
-    if not 1 <= moment.year <= 9998:
-        errors.add(field, "year must be between 0001 and 9998")
+    if not 1000 <= moment.year <= 9998:
+        errors.add(field, "year must be between 1000 and 9998")
         return None
     return moment
+
+
+def _six_digit_fraction(value: str) -> str:
+    """datetime keeps microseconds; RFC 3339 allows any number of fraction digits."""
+    head, dot, rest = value.partition(".")
+    if not dot:
+        return value
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    return f"{head}.{rest[:digits][:6].ljust(6, '0')}{rest[digits:]}"
 
 
 def _check_slug(data: dict[str, Any], errors: Errors) -> None:
