@@ -67,6 +67,50 @@ MIGRATIONS: list[str] = [
         changed_at TEXT NOT NULL
     );
     """,
+    # 2: full-text search over each language's title, summary and body. The trigram
+    # tokenizer matches any substring of 3+ characters, which Korean needs (재생의학 in
+    # 첨단재생의학). The rowid is derived from (article_id, lang) so triggers can find a
+    # row again without a scan, and VACUUM (which renumbers implicit rowids) cannot
+    # break it: article_id * 32768 + the lang code read as a base-27 number.
+    """
+    CREATE VIRTUAL TABLE search_texts USING fts5(
+        article_id UNINDEXED, lang UNINDEXED, title, summary, body, tokenize = 'trigram'
+    );
+    CREATE TRIGGER search_texts_insert AFTER INSERT ON translations BEGIN
+        INSERT INTO search_texts (rowid, article_id, lang, title, summary, body)
+        VALUES (
+            new.article_id * 32768 + (unicode(substr(new.lang, 1, 1)) - 96) * 729
+                + (unicode(substr(new.lang, 2, 1)) - 96) * 27
+                + coalesce(unicode(substr(new.lang, 3, 1)) - 96, 0),
+            new.article_id, new.lang, new.title, new.summary, new.body
+        );
+    END;
+    CREATE TRIGGER search_texts_delete AFTER DELETE ON translations BEGIN
+        DELETE FROM search_texts WHERE rowid = old.article_id * 32768
+            + (unicode(substr(old.lang, 1, 1)) - 96) * 729
+            + (unicode(substr(old.lang, 2, 1)) - 96) * 27
+            + coalesce(unicode(substr(old.lang, 3, 1)) - 96, 0);
+    END;
+    CREATE TRIGGER search_texts_update AFTER UPDATE ON translations BEGIN
+        DELETE FROM search_texts WHERE rowid = old.article_id * 32768
+            + (unicode(substr(old.lang, 1, 1)) - 96) * 729
+            + (unicode(substr(old.lang, 2, 1)) - 96) * 27
+            + coalesce(unicode(substr(old.lang, 3, 1)) - 96, 0);
+        INSERT INTO search_texts (rowid, article_id, lang, title, summary, body)
+        VALUES (
+            new.article_id * 32768 + (unicode(substr(new.lang, 1, 1)) - 96) * 729
+                + (unicode(substr(new.lang, 2, 1)) - 96) * 27
+                + coalesce(unicode(substr(new.lang, 3, 1)) - 96, 0),
+            new.article_id, new.lang, new.title, new.summary, new.body
+        );
+    END;
+    INSERT INTO search_texts (rowid, article_id, lang, title, summary, body)
+    SELECT article_id * 32768 + (unicode(substr(lang, 1, 1)) - 96) * 729
+            + (unicode(substr(lang, 2, 1)) - 96) * 27
+            + coalesce(unicode(substr(lang, 3, 1)) - 96, 0),
+        article_id, lang, title, summary, body
+    FROM translations;
+    """,
 ]
 
 
