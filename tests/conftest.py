@@ -52,9 +52,18 @@ def sample_article(**overrides: Any) -> dict[str, Any]:
         "status": "published",
         "published_at": "2020-09-15T10:00:00+09:00",
         "translations": {
-            "ko": {"title": "첨단재생의학 협약", "summary": "요약", "body": "본문", "author": "홍보팀"},
-            "en": {"title": "Regenerative medicine pact", "summary": "Summary", "body": "Body",
-                   "author": "Communications"},
+            "ko": {
+                "title": "첨단재생의학 협약",
+                "summary": "요약",
+                "body": "본문",
+                "author": "홍보팀",
+            },
+            "en": {
+                "title": "Regenerative medicine pact",
+                "summary": "Summary",
+                "body": "Body",
+                "author": "Communications",
+            },
         },
     }
     body.update(overrides)
@@ -63,8 +72,9 @@ def sample_article(**overrides: Any) -> dict[str, Any]:
 
 async def create(client: TestClient, token: str, **overrides: Any) -> dict[str, Any]:
     """POST an article through the API and return it; fails the test unless 201."""
-    resp = await client.post("/api/v1/articles", json=sample_article(**overrides),
-                             headers=bearer(token))
+    resp = await client.post(
+        "/api/v1/articles", json=sample_article(**overrides), headers=bearer(token)
+    )
     assert resp.status == 201, await resp.text()
     return await resp.json()
 

@@ -135,7 +135,7 @@ def new_article(data: Any, langs: Sequence[str]) -> NewArticle:
         _check_category(data, errors)
     if "slug" in data:
         _check_slug(data, errors)
-    if "status" in data:
+    if data.get("status") is not None:  # null means "the default", as for the other optionals
         _check_status(data, errors)
     published = None
     if data.get("published_at") is not None:
@@ -165,7 +165,7 @@ def new_article(data: Any, langs: Sequence[str]) -> NewArticle:
         category=data["category"],
         texts=texts,
         slug=data.get("slug"),
-        status=data.get("status", "draft"),
+        status=data.get("status") or "draft",
         published_at=published,
         original_lang=original,
     )
