@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from newsfeed import db, middleware, routes
-from newsfeed.keys import db_key, settings_key
+from newsfeed import db, hits, middleware, routes
+from newsfeed.keys import counter_key, db_key, settings_key
 from newsfeed.settings import Settings
 
 MAX_BODY = 1024 * 1024  # bodies over 1 MiB answer 413
@@ -23,9 +23,19 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await database.close()
 
 
+async def _hit_counter(app: web.Application) -> AsyncIterator[None]:
+    """After the database (so cleaned up before it): the final flush needs the writer."""
+    counter = hits.Counter(app[db_key])
+    app[counter_key] = counter
+    counter.start()
+    yield
+    await counter.stop()
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[middleware.errors], client_max_size=MAX_BODY)
     app[settings_key] = settings
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_hit_counter)
     routes.setup(app)
     return app

@@ -7,7 +7,7 @@ from aiohttp import web
 from newsfeed import articles, auth, problems, validation
 from newsfeed.articles import Article, Cursor
 from newsfeed.auth import Role
-from newsfeed.keys import db_key, settings_key
+from newsfeed.keys import counter_key, db_key, settings_key
 from newsfeed.views.http import json_response, read_json
 
 MAX_LIMIT = 100
@@ -57,8 +57,14 @@ async def list_articles(request: web.Request) -> web.Response:
     if errors or limit is None:
         raise problems.bad_request("Some query parameters are invalid.", errors)
     editor = await auth.verify(db, request.headers.get("Authorization"))
-    found = await articles.latest(
-        db, lang=lang, category=category, limit=limit + 1, after=after, public_only=editor is None
+    found = await request.app[counter_key].articles(
+        articles.latest,
+        db,
+        lang=lang,
+        category=category,
+        limit=limit + 1,
+        after=after,
+        public_only=editor is None,
     )
     page = found[:limit]
     next_cursor = (
@@ -73,7 +79,9 @@ async def get_article(request: web.Request) -> web.Response:
     db = request.app[db_key]
     article_id = _article_id(request)
     editor = await auth.verify(db, request.headers.get("Authorization"))
-    article = await articles.get(db, article_id, public_only=editor is None)
+    article = await request.app[counter_key].article(
+        articles.get, db, article_id, public_only=editor is None
+    )
     if article is None:
         raise problems.not_found(f"There is no article {article_id}.")
     inm = request.headers.get("If-None-Match")
@@ -133,7 +141,7 @@ async def delete_translation(request: web.Request) -> web.Response:
 
 async def count_hit(request: web.Request) -> web.Response:
     article_id = _article_id(request)
-    hits = await articles.add_hits(request.app[db_key], article_id)
+    hits = await request.app[counter_key].hit(article_id)
     if hits is None:
         raise problems.not_found(f"There is no article {article_id}.")
     return json_response({"id": article_id, "hits": hits})
