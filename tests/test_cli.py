@@ -1,0 +1,126 @@
+"""The command line, run as a real process against a real database file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "newsfeed", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "NEWSFEED_DB": str(tmp_path / "data" / "cli.db")}
+
+
+def test_help_says_what_every_command_does(env):
+    top = run(env, "--help").stdout
+    for word in ("serve", "seed", "editor"):
+        assert word in top
+    for args, words in (
+        (("serve",), "--workers"),
+        (("seed",), "holds none"),
+        (("editor",), "add"),
+        (("editor", "add"), "--role"),
+        (("editor", "list"), "List"),
+        (("editor", "revoke"), "Revoke"),
+    ):
+        out = run(env, *args, "--help").stdout
+        assert words in out, (args, out)
+
+
+def test_editor_add_prints_the_token_once_and_stores_only_its_hash(env):
+    out = run(env, "editor", "add", "alice", "--role", "editor").stdout
+    token = out.strip().splitlines()[-1]
+    assert token.startswith("nf_") and len(token) > 40
+    db = sqlite3.connect(env["NEWSFEED_DB"])
+    rows = db.execute("SELECT name, role, token_hash FROM editors").fetchall()
+    db.close()
+    assert [(n, r) for n, r, _ in rows] == [("alice", "editor")]
+    assert token not in repr(rows)
+    again = run(env, "editor", "add", "alice", "--role", "translator", check=False)
+    assert again.returncode != 0 and "already exists" in again.stderr
+    listing = run(env, "editor", "list").stdout
+    assert "alice\teditor" in listing and token not in listing
+
+
+def test_revoke_ends_a_token(env):
+    run(env, "editor", "add", "bob", "--role", "translator")
+    assert "revoked" in run(env, "editor", "revoke", "bob").stdout
+    assert "revoked" in run(env, "editor", "list").stdout
+    missing = run(env, "editor", "revoke", "bob", check=False)
+    assert missing.returncode == 1 and "no active editor" in missing.stderr
+
+
+def test_bad_setting_fails_fast(env):
+    result = run({**env, "NEWSFEED_PORT": "x"}, "seed", check=False)
+    assert result.returncode == 2
+    assert "NEWSFEED_PORT" in result.stderr
+
+
+def test_seed_fills_only_an_empty_database(env):
+    assert "added 5" in run(env, "seed").stdout
+    assert "skipped" in run(env, "seed").stdout
+    db = sqlite3.connect(env["NEWSFEED_DB"])
+    count, bilingual = db.execute(
+        "SELECT count(*), (SELECT count(*) FROM (SELECT article_id FROM translations "
+        "GROUP BY article_id HAVING count(*) = 2)) FROM articles"
+    ).fetchone()
+    db.close()
+    assert count == 5 and bilingual == 4
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_starts_empty_answers_health_and_stops_on_sigterm(env):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsfeed", "serve"],
+        env={**env, "NEWSFEED_PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as resp:
+                    assert json.load(resp) == {"status": "ok"}
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.communicate()[1]
+                assert time.monotonic() < deadline, "server did not become ready"
+                time.sleep(0.1)
+        with urllib.request.urlopen(f"{base}/api/v1/articles", timeout=5) as resp:
+            assert json.load(resp) == {"items": [], "next_cursor": None}  # never seeds itself
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 0, stderr

@@ -1,0 +1,61 @@
+"""Configuration from the environment: defaults, checks, and the README table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsfeed.settings import SETTINGS, Settings, SettingsError
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_defaults_run_on_a_laptop():
+    s = Settings.from_env({})
+    assert s.db_path == Path("data/newsfeed.db")
+    assert (s.host, s.port, s.workers) == ("127.0.0.1", 8080, 1)
+    assert s.langs == ("ko", "en") and s.default_lang == "ko"
+    assert s.timezone == "Asia/Seoul"
+    assert s.base_url == "http://127.0.0.1:8080"
+
+
+def test_values_from_the_environment():
+    s = Settings.from_env(
+        {
+            "NEWSFEED_DB": "/tmp/x.db",
+            "NEWSFEED_HOST": "0.0.0.0",
+            "NEWSFEED_PORT": "9000",
+            "NEWSFEED_BASE_URL": "https://news.example.org/",
+            "NEWSFEED_LANGS": "en, ko, ja",
+            "NEWSFEED_TIMEZONE": "UTC",
+            "NEWSFEED_WORKERS": "4",
+        }
+    )
+    assert s.base_url == "https://news.example.org"
+    assert s.langs == ("en", "ko", "ja") and s.default_lang == "en"
+    assert (s.port, s.workers, s.timezone) == (9000, 4, "UTC")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("NEWSFEED_PORT", "http", "whole number"),
+        ("NEWSFEED_PORT", "70000", "outside"),
+        ("NEWSFEED_WORKERS", "0", "outside"),
+        ("NEWSFEED_LANGS", "ko,KO", "NEWSFEED_LANGS"),
+        ("NEWSFEED_LANGS", "ko,ko", "distinct"),
+        ("NEWSFEED_TIMEZONE", "Mars/Olympus", "time zone"),
+        ("NEWSFEED_BASE_URL", "ftp://x", "http"),
+    ],
+)
+def test_bad_values_fail_fast_with_a_readable_message(name, value, words):
+    with pytest.raises(SettingsError, match=words) as info:
+        Settings.from_env({name: value})
+    assert name in str(info.value)
+
+
+def test_every_setting_is_documented_in_the_readme():
+    text = README.read_text(encoding="utf-8")
+    for name, _default, _help in SETTINGS:
+        assert f"`{name}`" in text, f"{name} is missing from the README"
