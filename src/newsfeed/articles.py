@@ -447,7 +447,9 @@ async def put_translation(
             "UPDATE articles SET updated_at = ?, version = version + 1 WHERE id = ?",
             (at, article_id),
         )
-        await _record_change(conn, article_id, [lang], [current.category], at)
+        # A new language changes every language's alternate links; an edit only its own.
+        touched = [*current.translations, lang] if created else [lang]
+        await _record_change(conn, article_id, touched, [current.category], at)
         article = await _fetch(conn, article_id)
     assert article is not None
     return article, created
@@ -483,7 +485,8 @@ async def delete_translation(
             "WHERE id = ?",
             (original, at, article_id),
         )
-        await _record_change(conn, article_id, [lang], [current.category], at)
+        # The remaining languages lose an alternate link, so their feeds change too.
+        await _record_change(conn, article_id, current.translations, [current.category], at)
         article = await _fetch(conn, article_id)
     assert article is not None
     return article
