@@ -8,10 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from aiohttp import web
-
-from newsfeed import auth, db, seed
-from newsfeed.app import create_app
+from newsfeed import auth, db, seed, server
 from newsfeed.settings import Settings, SettingsError
 
 
@@ -94,10 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(settings: Settings, workers: int | None) -> int:
-    web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, access_log=None, print=None
-    )
-    return 0
+    count = settings.workers if workers is None else workers
+    if not 1 <= count <= 64:
+        print(f"newsfeed: --workers {count} is outside 1..64", file=sys.stderr)
+        return 2
+    return server.serve(settings, count)
 
 
 async def _seed(settings: Settings) -> int:

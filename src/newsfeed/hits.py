@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -201,7 +202,8 @@ class Counter:
             self._task = None
         await self.flush()
         log.info(
-            "hit counter stopped: %d views counted by this process, %d flushed",
+            "hit counter of process %d stopped: %d views counted, %d flushed",
+            os.getpid(),
             self.counted,
             self.flushed,
         )
