@@ -24,6 +24,11 @@ def json_response(
     )
 
 
+def _reject_constant(name: str) -> Any:
+    """NaN and Infinity are Python's extension, not JSON (RFC 8259)."""
+    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
+
+
 async def read_json(request: web.Request) -> Any:
     """The request body as JSON: 415 for another type, 413 over the limit, 400 if malformed."""
     media = request.content_type.lower()
@@ -42,7 +47,7 @@ async def read_json(request: web.Request) -> Any:
     except UnicodeDecodeError as exc:
         raise problems.bad_request(f"The body is not valid UTF-8 (byte {exc.start}).") from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise problems.bad_request(
             f"The body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}."
