@@ -30,5 +30,20 @@ lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
+# Interface text: extract it from code and templates, add a catalog for every language in
+# NEWSFEED_LANGS that has none, merge new text into the catalogs, compile them (the
+# service also compiles the .po files in memory at start, so this is never required).
+NEWSFEED_LANGS ?= ko,en
+i18n: $(VENV)/.run-deps
+	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output \
+		--project newsfeed --copyright-holder newsfeed .
+	for lang in $$(echo "$(NEWSFEED_LANGS)" | tr ',' ' '); do \
+		test -f locales/$$lang/LC_MESSAGES/messages.po || \
+		$(BIN)/pybabel init -i locales/messages.pot -d locales -D messages -l $$lang; \
+	done
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching \
+		--ignore-obsolete --width 100
+	$(BIN)/pybabel compile -d locales -D messages --statistics
+
 clean:
 	rm -rf $(VENV) build src/*.egg-info

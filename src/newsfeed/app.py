@@ -10,6 +10,7 @@ from aiohttp import web
 from newsfeed import db, hits, middleware, routes
 from newsfeed.keys import counter_key, db_key, settings_key
 from newsfeed.settings import Settings
+from newsfeed.views import pages
 
 MAX_BODY = 1024 * 1024  # bodies over 1 MiB answer 413
 
@@ -37,5 +38,6 @@ def create_app(settings: Settings) -> web.Application:
     app[settings_key] = settings
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_hit_counter)
+    pages.setup(app)  # templates, catalogs, error pages; after the database's ctx
     routes.setup(app)
     return app

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from newsfeed.assets import Assets
+from newsfeed.board import Board
 from newsfeed.db import Database
 from newsfeed.hits import Counter
+from newsfeed.i18n import Languages
+from newsfeed.render import Cache
 from newsfeed.settings import Settings
 
 settings_key = web.AppKey("settings_key", Settings)
 db_key = web.AppKey("db_key", Database)
 counter_key = web.AppKey("counter_key", Counter)
+# public pages
+languages_key = web.AppKey("languages_key", Languages)
+board_key = web.AppKey("board_key", Board)
+assets_key = web.AppKey("assets_key", Assets)
+bodies_key = web.AppKey("bodies_key", Cache)

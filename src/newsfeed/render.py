@@ -27,3 +27,23 @@ def markdown_html(text: str) -> str:
 def sanitize_html(html: str) -> str:
     """Clean HTML from elsewhere with the same rules as rendered Markdown."""
     return nh3.clean(html, url_schemes=_URL_SCHEMES, link_rel=_LINK_REL)
+
+
+class Cache:
+    """Rendered bodies by (article id, version, language), so Markdown runs once per edit.
+
+    The version changes with every editorial write, so an entry is never stale; the
+    oldest entries go first once `size` is reached.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._items: dict[tuple[int, int, str], str] = {}
+
+    def html(self, key: tuple[int, int, str], text: str) -> str:
+        found = self._items.get(key)
+        if found is None:
+            if len(self._items) >= self._size:
+                del self._items[next(iter(self._items))]
+            found = self._items[key] = markdown_html(text)
+        return found

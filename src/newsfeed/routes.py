@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from newsfeed.views import api, ops
+from newsfeed.views import api, ops, pages
 
 
 def setup(app: web.Application) -> None:
@@ -23,3 +23,9 @@ def setup(app: web.Application) -> None:
     r.add_delete(
         "/api/v1/articles/{id}/translations/{lang}", api.delete_translation, name="api-delete-text"
     )
+    # public pages (HTML, localized)
+    r.add_get("/", pages.root, name="root")
+    r.add_get("/static/{name}", pages.static_file, name="static")
+    r.add_get("/{lang}/", pages.board, name="board")
+    r.add_get("/{lang}/articles/{id}", pages.article, name="article")
+    r.add_get("/{lang}/search", pages.search_page, name="search")

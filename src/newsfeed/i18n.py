@@ -1,0 +1,188 @@
+"""Languages: Accept-Language negotiation, gettext catalogs and Babel formatting.
+
+Everything here is built once at start and kept in `i18n_key`: one `Locale` per
+configured language with its catalog (compiled in memory from the `.po` file, so a
+fresh checkout needs no build step) and cached Babel formatters. Templates get the
+catalog through the render context, never through shared Jinja globals, so concurrent
+requests in different languages cannot see each other's language.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.messages import mofile, pofile
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+from newsfeed.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+DOMAIN = "messages"
+
+
+def load_catalog(locales_dir: Path, lang: str) -> NullTranslations:
+    """The language's catalog compiled from its `.po` in memory; NullTranslations if none.
+
+    A missing catalog is logged, not fatal: the interface then shows the source text.
+    """
+    po_path = locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.is_file():
+        log.warning("no catalog for %r at %s: interface text stays untranslated", lang, po_path)
+        return NullTranslations()
+    with po_path.open("rb") as fp:
+        catalog = pofile.read_po(fp, locale=lang, domain=DOMAIN)
+    buffer = io.BytesIO()
+    mofile.write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """One configured language: its Babel locale, catalog and formatters."""
+
+    code: str
+    locale: Locale
+    translations: NullTranslations
+    tz: ZoneInfo
+    _dates: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The language's name in itself (한국어, English), for language links."""
+        return self.locale.get_display_name(self.locale) or self.code
+
+    def name_in(self, other: Language) -> str:
+        """This language's name in `other`'s words, for notices."""
+        return self.locale.get_display_name(other.locale) or self.code
+
+    def date(self, moment: datetime) -> str:
+        """A long local date in the site's time zone: 2020년 9월 15일, September 15, 2020."""
+        local = moment.astimezone(self.tz).date()
+        key = local.isoformat()
+        cached = self._dates.get(key)
+        if cached is None:
+            if len(self._dates) > 4096:
+                self._dates.clear()
+            cached = self._dates[key] = format_date(local, "long", locale=self.locale)
+        return cached
+
+    def number(self, value: int) -> str:
+        """A count with the locale's grouping: 1,234."""
+        return _decimal(value, self.locale)
+
+    def gettext(self, message: str) -> str:
+        return self.translations.ugettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.translations.ungettext(singular, plural, n)
+
+
+@lru_cache(maxsize=8192)
+def _decimal(value: int, locale: Locale) -> str:
+    return format_decimal(value, locale=locale)
+
+
+class Languages(Mapping[str, Language]):
+    """The configured languages in order, the first being the default."""
+
+    def __init__(self, languages: Sequence[Language]) -> None:
+        self._by_code = {language.code: language for language in languages}
+        self.codes = tuple(self._by_code)
+
+    def __getitem__(self, code: str) -> Language:
+        return self._by_code[code]
+
+    def __iter__(self) -> Any:
+        return iter(self._by_code)
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+    @property
+    def default(self) -> Language:
+        return self._by_code[self.codes[0]]
+
+    def negotiate(self, accept_language: str | None) -> str:
+        """The best configured language for an Accept-Language header, else the default."""
+        return negotiate(accept_language, self.codes)
+
+
+def load(settings: Settings) -> Languages:
+    """Every configured language, loaded once at start; an unknown locale fails fast."""
+    tz = ZoneInfo(settings.timezone)
+    languages = []
+    for code in settings.langs:
+        try:
+            locale = Locale.parse(code)
+        except (UnknownLocaleError, ValueError) as exc:
+            raise SettingsError(f"NEWSFEED_LANGS: Babel knows no locale {code!r}") from exc
+        languages.append(Language(code, locale, load_catalog(settings.locales_dir, code), tz))
+    return Languages(languages)
+
+
+def negotiate(accept_language: str | None, codes: Sequence[str]) -> str:
+    """Pick from `codes` by the header's quality values; ties keep the header's order.
+
+    `en-US` matches `en`; `*` matches the default (the first code); q=0 excludes.
+    """
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate((accept_language or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        tag = tag.strip().lower()
+        if not tag:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            ranked.append((-quality, position, tag))
+    for _, _, tag in sorted(ranked):
+        if tag == "*":
+            return codes[0]
+        primary = tag.split("-", 1)[0]
+        if tag in codes:
+            return tag
+        if primary in codes:
+            return primary
+    return codes[0]
+
+
+# --- Jinja: gettext through the render context ------------------------------------
+
+
+@jinja2.pass_context
+def _gettext(context: jinja2.runtime.Context, message: str) -> str:
+    return context["language"].gettext(message)
+
+
+@jinja2.pass_context
+def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, n: int) -> str:
+    return context["language"].ngettext(singular, plural, n)
+
+
+def install(env: jinja2.Environment) -> None:
+    """Give templates `_`, `gettext`, `ngettext` and `{% trans %}` that read the
+    `language` in each render's context (installed once, newstyle: autoescaped)."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        _gettext, _ngettext, newstyle=True
+    )
