@@ -7,10 +7,20 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from newsfeed import db, hits, middleware, routes
-from newsfeed.keys import counter_key, db_key, settings_key
+from newsfeed import db, feedcache, hits, middleware, routes
+from newsfeed.accesslog import AccessLog
+from newsfeed.keys import (
+    access_log_key,
+    counter_key,
+    db_key,
+    feed_cache_key,
+    metrics_key,
+    settings_key,
+)
+from newsfeed.metrics import Metrics
+from newsfeed.security import HANDLER_ARGS, harden
 from newsfeed.settings import Settings
-from newsfeed.views import pages
+from newsfeed.views import feeds, pages
 
 MAX_BODY = 1024 * 1024  # bodies over 1 MiB answer 413
 
@@ -33,11 +43,32 @@ async def _hit_counter(app: web.Application) -> AsyncIterator[None]:
     await counter.stop()
 
 
+async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
+    """Built feeds; follows the change log so writes in any process drop what they changed."""
+    cache = feedcache.FeedCache(app[db_key], app[settings_key])
+    app[feed_cache_key] = cache
+    async with cache.running():
+        yield
+
+
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[middleware.errors], client_max_size=MAX_BODY)
+    metrics = Metrics()
+    access_log = AccessLog(metrics)
+    app = web.Application(
+        middlewares=[middleware.errors],
+        client_max_size=MAX_BODY,
+        handler_args={**HANDLER_ARGS, **access_log.handler_args()},
+    )
     app[settings_key] = settings
+    app[metrics_key] = metrics
+    app[access_log_key] = access_log
+    app.cleanup_ctx.append(access_log.running)
+    app.on_response_prepare.append(access_log.tag)
+    app.on_response_prepare.append(harden)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_hit_counter)
+    app.cleanup_ctx.append(_feed_cache)
+    app.on_response_prepare.append(feeds.sync_after_write)
     pages.setup(app)  # templates, catalogs, error pages; after the database's ctx
     routes.setup(app)
     return app

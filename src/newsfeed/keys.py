@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from newsfeed.accesslog import AccessLog
 from newsfeed.assets import Assets
 from newsfeed.board import Board
 from newsfeed.db import Database
+from newsfeed.feedcache import FeedCache
 from newsfeed.hits import Counter
 from newsfeed.i18n import Languages
+from newsfeed.metrics import Metrics
 from newsfeed.render import Cache
 from newsfeed.settings import Settings
 
 settings_key = web.AppKey("settings_key", Settings)
 db_key = web.AppKey("db_key", Database)
 counter_key = web.AppKey("counter_key", Counter)
+# operations
+metrics_key = web.AppKey("metrics_key", Metrics)
+access_log_key = web.AppKey("access_log_key", AccessLog)
+body_timeout_key = web.AppKey("body_timeout_key", float)  # seconds; security.BODY_TIMEOUT
 # public pages
 languages_key = web.AppKey("languages_key", Languages)
 board_key = web.AppKey("board_key", Board)
 assets_key = web.AppKey("assets_key", Assets)
 bodies_key = web.AppKey("bodies_key", Cache)
+# feeds
+feed_cache_key = web.AppKey("feed_cache_key", FeedCache)

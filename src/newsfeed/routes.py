@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from newsfeed.views import api, ops, pages
+from newsfeed.views import api, feeds, ops, pages
 
 
 def setup(app: web.Application) -> None:
     r = app.router
     # operations
     r.add_get("/healthz", ops.healthz, name="healthz")
+    r.add_get("/metrics", ops.metrics, name="metrics")
+    # feeds
+    r.add_get("/{lang}/feed.rss", feeds.rss, name="feed-rss")
+    r.add_get("/{lang}/feed.atom", feeds.atom, name="feed-atom")
+    r.add_get("/{lang}/feed.json", feeds.json_feed, name="feed-json")
     # JSON API
     r.add_get("/api/v1/openapi.json", api.openapi_document, name="api-openapi")
     r.add_get("/api/v1/articles", api.list_articles, name="api-articles")

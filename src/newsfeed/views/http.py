@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from newsfeed import problems
+from newsfeed import problems, security
 
 JSON_TYPES = ("application/json",)
 
@@ -41,7 +41,7 @@ async def read_json(request: web.Request) -> Any:
     charset = (request.charset or "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise problems.unsupported_media_type("Send the body encoded as UTF-8.")
-    raw = await request.read()  # raises 413 past client_max_size
+    raw = await security.read_body(request)  # 413 past client_max_size, 408 if it stalls
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

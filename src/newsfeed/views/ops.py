@@ -1,13 +1,15 @@
-"""Endpoints for operators: health."""
+"""Endpoints for operators: health and Prometheus metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 from aiohttp import web
 
+from newsfeed import metrics as prom
 from newsfeed import problems
-from newsfeed.keys import db_key
+from newsfeed.keys import access_log_key, db_key, metrics_key
 from newsfeed.views.http import json_response
 
 
@@ -19,3 +21,10 @@ async def healthz(request: web.Request) -> web.Response:
     if not ok:
         raise problems.Problem(503, "Service Unavailable", "The database does not answer.")
     return json_response({"status": "ok"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text; requests finished so far are recorded first, not a tick later."""
+    await request.app[access_log_key].flush()
+    body = await asyncio.to_thread(request.app[metrics_key].exposition)
+    return web.Response(body=body, headers={"Content-Type": prom.CONTENT_TYPE})

@@ -1,0 +1,203 @@
+"""Built feeds kept in memory as bytes, dropped exactly when what they show changes.
+
+A feed request never touches SQLite once its feed is built: it is a dict lookup. What
+invalidates an entry:
+- a write in this process: the API's write path calls `sync()` before it answers;
+- a write in another worker process: a background task calls `sync()` every
+  `POLL_SECONDS`, reading the new rows of the `changes` log;
+- a scheduled article coming due: each entry remembers when the next one is due.
+`sync()` drops only the feeds of the languages and categories a change names.
+
+The ETag is a hash of the bytes, and the bytes depend only on what the feed shows (no
+clock), so every process and every restart agrees on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import hashlib
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from urllib.parse import urlsplit
+
+from newsfeed import articles, changelog, syndication
+from newsfeed.db import Database
+from newsfeed.settings import Settings
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5
+MAX_ENTRIES = 512  # any valid ?category= is a key; bound the memory it can take
+LIMIT = 20
+CACHE_CONTROL = "public, max-age=60"
+
+Key = tuple[str, str, str | None]  # format, language, category
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """One feed, ready to send: both encodings and every header, computed once."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str  # strong; the gzip representation has its own
+    gzip_etag: str
+    last_modified: datetime  # UTC, whole seconds
+    stale_at: datetime | None  # the next scheduled publication it does not show yet
+    headers: dict[str, str]
+    gzip_headers: dict[str, str]
+    not_modified_headers: dict[str, str]
+
+    def matches(self, if_none_match: str) -> bool:
+        """Weak comparison, as If-None-Match wants: either encoding's tag matches."""
+        for tag in if_none_match.split(","):
+            tag = tag.strip().removeprefix("W/")
+            if tag in ("*", self.etag, self.gzip_etag):
+                return True
+        return False
+
+
+def build_headers(
+    body: bytes, gzipped: bytes, media_type: str, last_modified: datetime
+) -> tuple[str, str, dict[str, str], dict[str, str], dict[str, str]]:
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    etag, gzip_etag = f'"{digest}"', f'"{digest}-gzip"'
+    common = {
+        "Last-Modified": format_datetime(last_modified, usegmt=True),
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": "Accept-Encoding",
+    }
+    plain = {"Content-Type": media_type, "ETag": etag, **common}
+    packed = {**plain, "ETag": gzip_etag, "Content-Encoding": "gzip"}
+    return etag, gzip_etag, plain, packed, {"ETag": etag, **common}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+class FeedCache:
+    """Feeds by (format, language, category); see the module docstring."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Callable[[], datetime] = articles.utcnow,
+    ) -> None:
+        self.clock = clock  # replaceable, so a test can move time past a schedule
+        self._db = db
+        self._settings = settings
+        self._host = urlsplit(settings.base_url).hostname or "localhost"
+        self._entries: dict[Key, Built] = {}
+        self._building: dict[Key, asyncio.Future[Built]] = {}
+        self._epoch = 0  # bumped by every invalidation: a build that saw one is not kept
+        self._seq = 0
+        self._sync_lock = asyncio.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[FeedCache]:
+        """Start following the change log; stop and release the build thread on exit."""
+        self._seq = await changelog.last_seq(self._db)
+        # One thread: feedgen's date formatting flips the process locale while it works.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feeds")
+        poller = asyncio.create_task(self._poll(), name="feed-cache-poll")
+        try:
+            yield self
+        finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+            self._executor.shutdown(wait=True)
+
+    def __contains__(self, key: Key) -> bool:
+        """Whether that feed is built and kept (what exact invalidation is judged by)."""
+        return key in self._entries
+
+    async def get(self, fmt: str, lang: str, category: str | None) -> Built:
+        key = (fmt, lang, category)
+        built = self._entries.get(key)
+        if built is not None and (built.stale_at is None or self.clock() < built.stale_at):
+            return built
+        pending = self._building.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._build(key))
+            self._building[key] = pending
+            pending.add_done_callback(lambda done: self._forget(key, done))
+        # shield: one client hanging up must not cancel the build others wait for
+        return await asyncio.shield(pending)
+
+    def _forget(self, key: Key, done: asyncio.Future[Built]) -> None:
+        if self._building.get(key) is done:
+            del self._building[key]
+        if not done.cancelled():
+            done.exception()  # retrieved, so a failed build is not logged as unhandled
+
+    def invalidate(self, langs: Iterable[str], categories: Iterable[str]) -> None:
+        """Drop the feeds of these languages that show any of these categories."""
+        langs, categories = set(langs), set(categories)
+        self._epoch += 1
+        for table in (self._entries, self._building):
+            for key in [k for k in table if k[1] in langs and (k[2] is None or k[2] in categories)]:
+                del table[key]
+
+    async def sync(self) -> None:
+        """Apply every change logged since the last sync, by any process."""
+        async with self._sync_lock:
+            for change in await changelog.since(self._db, self._seq):
+                self.invalidate(change.langs, change.categories)
+                self._seq = change.seq
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            try:
+                await self.sync()
+            except Exception:  # a busy or closing database: try again next round
+                log.exception("reading the change log failed")
+
+    async def _build(self, key: Key) -> Built:
+        fmt, lang, category = key
+        epoch, now, db = self._epoch, self.clock(), self._db
+        shown = await articles.latest(db, lang=lang, category=category, limit=LIMIT, now=now)
+        changed = await changelog.last_changed(db, lang, category)
+        stale_at = await changelog.next_scheduled(db, lang, category, now)
+        moments = [syndication.EPOCH, *([changed] if changed else [])]
+        moments += [_utc(syndication.entry_updated(a, lang)) for a in shown]
+        moments += [_utc(a.published) for a in shown]
+        last_modified = max(_utc(m) for m in moments).replace(microsecond=0)
+        channel = syndication.Channel(
+            base_url=self._settings.base_url,
+            lang=lang,
+            langs=self._settings.langs,
+            category=category,
+            title=f"{self._host} · {category}" if category else self._host,
+            updated=last_modified,
+        )
+        loop = asyncio.get_running_loop()
+        body, gzipped = await loop.run_in_executor(self._executor, _encode, fmt, channel, shown)
+        etag, gzip_etag, plain, packed, not_modified = build_headers(
+            body, gzipped, syndication.MEDIA_TYPES[fmt], last_modified
+        )
+        built = Built(
+            body, gzipped, etag, gzip_etag, last_modified, stale_at, plain, packed, not_modified
+        )
+        if self._epoch == epoch:  # nothing changed while building: safe to keep
+            if len(self._entries) >= MAX_ENTRIES:
+                del self._entries[next(iter(self._entries))]
+            self._entries[key] = built
+        return built
+
+
+def _encode(
+    fmt: str, channel: syndication.Channel, shown: list[articles.Article]
+) -> tuple[bytes, bytes]:
+    body = syndication.BUILDERS[fmt](channel, shown)
+    return body, gzip.compress(body, compresslevel=6, mtime=0)

@@ -1,0 +1,75 @@
+"""RSS, Atom and JSON Feed per language: serve cached bytes, answer 304 when unchanged."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from newsfeed import problems, validation
+from newsfeed.feedcache import Built
+from newsfeed.keys import feed_cache_key, settings_key
+
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_NOT_EDITORIAL = frozenset({"api-hits"})  # writes that never change what a feed shows
+
+
+async def _serve(request: web.Request, fmt: str) -> web.Response:
+    lang = request.match_info["lang"]
+    if lang not in request.app[settings_key].langs:
+        raise problems.not_found(f"{lang!r} is not one of this site's languages.")
+    category = request.query.get("category")
+    if category is not None and not validation.CATEGORY_RE.match(category):
+        raise problems.bad_request(
+            "Some query parameters are invalid.",
+            [problems.FieldError("category", "must match [a-z0-9-]{1,40}")],
+        )
+    built = await request.app[feed_cache_key].get(fmt, lang, category)
+    if _not_modified(request, built):
+        return web.Response(status=304, headers=built.not_modified_headers)
+    if _accepts_gzip(request.headers.get("Accept-Encoding", "")):
+        return web.Response(body=built.gzipped, headers=built.gzip_headers)
+    return web.Response(body=built.body, headers=built.headers)
+
+
+def _not_modified(request: web.Request, built: Built) -> bool:
+    """If-None-Match decides when present; otherwise If-Modified-Since (whole seconds)."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        return built.matches(if_none_match)
+    since = request.if_modified_since
+    return since is not None and built.last_modified <= since
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    for coding in accept_encoding.lower().split(","):
+        name, _, params = coding.partition(";")
+        if name.strip() in ("gzip", "x-gzip", "*"):
+            quality = params.strip().removeprefix("q=").strip()
+            try:
+                return not params.strip() or float(quality) > 0
+            except ValueError:
+                return False
+    return False
+
+
+async def rss(request: web.Request) -> web.Response:
+    return await _serve(request, "rss")
+
+
+async def atom(request: web.Request) -> web.Response:
+    return await _serve(request, "atom")
+
+
+async def json_feed(request: web.Request) -> web.Response:
+    return await _serve(request, "json")
+
+
+async def sync_after_write(request: web.Request, response: web.StreamResponse) -> None:
+    """Before a successful editorial write answers, drop the feeds it changed, so the
+    writer's next read in this process already sees the new feed."""
+    if request.method not in _UNSAFE or response.status >= 400:
+        return
+    if request.match_info.route.name in _NOT_EDITORIAL:
+        return
+    cache = request.app.get(feed_cache_key)
+    if cache is not None:
+        await cache.sync()

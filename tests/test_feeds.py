@@ -1,0 +1,434 @@
+"""Feeds over HTTP: RSS 2.0, Atom 1.0 and JSON Feed per language, caching and 304s."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from datetime import timedelta
+from typing import Any
+
+import feedparser
+import pytest
+from aiohttp.test_utils import TestClient
+from conftest import BASE_URL, bearer, create, sample_article
+from lxml import etree
+
+from newsfeed import articles
+from newsfeed.app import create_app
+from newsfeed.keys import feed_cache_key
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+DC = "{http://purl.org/dc/elements/1.1/}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+PLAIN = {"Accept-Encoding": "identity"}
+TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json",
+}
+
+
+async def feed(client: TestClient, path: str, **headers: str) -> tuple[Any, bytes]:
+    """GET without compression; the response and its body."""
+    resp = await client.get(path, headers={**PLAIN, **headers})
+    return resp, await resp.read()
+
+
+async def ok(client: TestClient, path: str) -> bytes:
+    resp, body = await feed(client, path)
+    assert resp.status == 200, body
+    return body
+
+
+def parse(body: bytes) -> Any:
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return parsed
+
+
+def atom_entries(body: bytes) -> list[Any]:
+    return etree.fromstring(body).findall(f"{ATOM}entry")
+
+
+async def put_text(client: TestClient, token: str, article_id: int, lang: str, **text: str):
+    resp = await client.put(
+        f"/api/v1/articles/{article_id}/translations/{lang}", json=text, headers=bearer(token)
+    )
+    assert resp.status in (200, 201), await resp.text()
+
+
+async def test_three_formats_parse_with_their_fields(client, editor_token):
+    both = await create(client, editor_token)
+    ko_only = await create(
+        client,
+        editor_token,
+        category="events",
+        published_at="2021-01-02T09:00:00+09:00",
+        translations={"ko": {"title": "행사", "summary": "", "body": "*강조*", "author": ""}},
+    )
+    for fmt, media_type in TYPES.items():
+        resp, body = await feed(client, f"/ko/feed.{fmt}")
+        assert resp.status == 200
+        assert resp.headers["Content-Type"] == media_type
+    rss = parse(await ok(client, "/ko/feed.rss"))
+    assert rss.version == "rss20"
+    assert rss.feed.language == "ko"
+    assert rss.feed.link == f"{BASE_URL}/ko/"
+    assert [e.title for e in rss.entries] == ["행사", "첨단재생의학 협약"]  # newest first
+    first = rss.entries[1]
+    assert first.id == f"tag:news.example,2026:article/{both['id']}/ko"
+    assert first.guidislink is False
+    assert first.link == f"{BASE_URL}/ko/articles/{both['id']}"
+    assert first.author == "홍보팀"
+    assert first.summary == "요약"
+    assert first.content[0].value == "<p>본문</p>"
+    assert [t.term for t in first.tags] == ["news"]
+    assert first.published_parsed[:6] == (2020, 9, 15, 1, 0, 0)
+
+    atom = parse(await ok(client, "/ko/feed.atom"))
+    assert atom.version == "atom10"
+    entry = atom.entries[1]
+    assert entry.id == first.id
+    assert entry.author == "홍보팀"
+    assert entry.summary == "요약"
+    assert entry.content[0].value == "<p>본문</p>"
+    assert entry.content[0].type == "text/html"
+    assert atom.entries[0].content[0].value == "<p><em>강조</em></p>"
+
+    document = json.loads(await ok(client, "/ko/feed.json"))
+    assert document["version"] == "https://jsonfeed.org/version/1.1"
+    assert document["feed_url"] == f"{BASE_URL}/ko/feed.json"
+    assert document["home_page_url"] == f"{BASE_URL}/ko/"
+    assert document["language"] == "ko"
+    items = document["items"]
+    assert [i["id"] for i in items] == [
+        f"tag:news.example,2026:article/{ko_only['id']}/ko",
+        f"tag:news.example,2026:article/{both['id']}/ko",
+    ]
+    assert items[1]["url"] == f"{BASE_URL}/ko/articles/{both['id']}"
+    assert items[1]["content_html"] == "<p>본문</p>\n"
+    assert items[1]["summary"] == "요약"
+    assert items[1]["authors"] == [{"name": "홍보팀"}]
+    assert items[1]["tags"] == ["news"]
+    assert "summary" not in items[0] and "authors" not in items[0]
+
+    # en: only the article that has an English text
+    en = parse(await ok(client, "/en/feed.rss"))
+    assert [e.title for e in en.entries] == ["Regenerative medicine pact"]
+    assert en.entries[0].id == f"tag:news.example,2026:article/{both['id']}/en"
+
+
+async def test_atom_structure(client, editor_token):
+    both = await create(client, editor_token)
+    ko_only = await create(
+        client, editor_token, translations={"ko": {"title": "한국어만", "body": "본문"}}
+    )
+    root = etree.fromstring(await ok(client, "/ko/feed.atom"))
+    assert root.tag == f"{ATOM}feed"
+    assert root.get(XML_LANG) == "ko"
+    assert root.findtext(f"{ATOM}id") == "tag:news.example,2026:feed/ko"
+    assert root.findtext(f"{ATOM}title")
+    assert root.findtext(f"{ATOM}updated")
+    self_links = [link for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"]
+    assert [link.get("href") for link in self_links] == [f"{BASE_URL}/ko/feed.atom"]
+    entries = atom_entries(etree.tostring(root))
+    assert len(entries) == 2
+    for entry in entries:
+        for child in ("id", "title", "updated", "published", "author", "content"):
+            assert entry.find(f"{ATOM}{child}") is not None, child
+        assert entry.find(f"{ATOM}category").get("term") == "news"
+    links = {
+        entry.findtext(f"{ATOM}id"): [
+            (link.get("rel"), link.get("type"), link.get("hreflang"), link.get("href"))
+            for link in entry.findall(f"{ATOM}link")
+        ]
+        for entry in entries
+    }
+    # the alternate links keep rel, type and hreflang (feedgen 1.0.0 alone drops them)
+    assert links[f"tag:news.example,2026:article/{both['id']}/ko"] == [
+        ("alternate", "text/html", "ko", f"{BASE_URL}/ko/articles/{both['id']}"),
+        ("alternate", "text/html", "en", f"{BASE_URL}/en/articles/{both['id']}"),
+    ]
+    assert links[f"tag:news.example,2026:article/{ko_only['id']}/ko"] == [
+        ("alternate", "text/html", "ko", f"{BASE_URL}/ko/articles/{ko_only['id']}"),
+    ]
+    # a category feed says so in its id and self link
+    root = etree.fromstring(await ok(client, "/en/feed.atom?category=news"))
+    assert root.findtext(f"{ATOM}id") == "tag:news.example,2026:feed/en/news"
+    assert root.get(XML_LANG) == "en"
+    assert f"{BASE_URL}/en/feed.atom?category=news" in {
+        link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"
+    }
+
+
+async def test_rss_structure(client, editor_token):
+    article = await create(client, editor_token)
+    channel = etree.fromstring(await ok(client, "/en/feed.rss")).find("channel")
+    assert channel.findtext("language") == "en"
+    assert channel.findtext("link") == f"{BASE_URL}/en/"
+    self_link = channel.find(f"{ATOM}link")
+    assert (self_link.get("rel"), self_link.get("href")) == ("self", f"{BASE_URL}/en/feed.rss")
+    assert channel.findtext("lastBuildDate")
+    (item,) = channel.findall("item")
+    guid = item.find("guid")
+    assert guid.text == f"tag:news.example,2026:article/{article['id']}/en"
+    assert guid.get("isPermaLink") == "false"
+    assert item.findtext("link") == f"{BASE_URL}/en/articles/{article['id']}"
+    assert item.findtext("pubDate") == "Tue, 15 Sep 2020 10:00:00 +0900"
+    assert item.findtext(f"{DC}creator") == "Communications"
+    assert item.findtext("category") == "news"
+    assert item.findtext("description") == "Summary"
+    assert item.findtext(f"{CONTENT}encoded") == "<p>Body</p>\n"
+
+
+async def test_ids_stay_when_the_text_is_edited(client, editor_token):
+    article = await create(client, editor_token)
+    before = {fmt: await ok(client, f"/ko/feed.{fmt}") for fmt in TYPES}
+    await put_text(client, editor_token, article["id"], "ko", title="고친 제목", body="새 본문")
+    after = {fmt: await ok(client, f"/ko/feed.{fmt}") for fmt in TYPES}
+    assert before["atom"] != after["atom"]
+    guid = f"tag:news.example,2026:article/{article['id']}/ko"
+    for fmt in ("rss", "atom"):
+        (entry,) = parse(after[fmt]).entries
+        assert entry.id == guid
+        assert entry.title == "고친 제목"
+    assert json.loads(after["json"])["items"][0]["id"] == guid
+
+
+ADVERSARIAL = [
+    {"title": "축하합니다 🎉👩‍👩‍👧 🇰🇷", "summary": "emoji 😀", "body": "# 🎉\n\n😀"},
+    {"title": "end ]]> of CDATA", "summary": "]]>", "body": "a ]]> b\n\n<![CDATA[ x ]]>"},
+    {
+        "title": "<script>alert('t')</script>",
+        "summary": "<script>alert('s')</script>",
+        "body": "<script>alert('b')</script>\n\n"
+        '<a href="javascript:alert(1)" onclick="x()">x</a>',
+    },
+    {"title": "Q&A &amp; more &lt; &#x26;", "summary": "& &amp;", "body": "AT&T &amp; &copy;"},
+    {
+        "title": "\u202eRTL override\u202c \u200fمرحبا\u200e text",
+        "summary": "\u200f\u200e",
+        "body": "\u202bעברית\u202c",
+    },
+    {"title": "가" * 299 + "!", "summary": "", "body": ""},
+    {"title": "empty summary", "summary": "", "body": "only a body"},
+    {"title": "big body", "summary": "s", "body": ("word " * 40_000)[:200_000]},
+    {
+        "title": "한림대 Hallym 바이오 MOU 체결 signed",
+        "summary": "한국어 and English 혼합",
+        "body": "**한국어** text _mixed_ 본문",
+        "author": "홍보팀 <pr@example.com> & Co",
+    },
+]
+
+
+async def test_any_storable_text_gives_valid_feeds(client, editor_token):
+    created = []
+    for n, text in enumerate(ADVERSARIAL):
+        when = f"2020-01-{n + 1:02d}T00:00:00+00:00"
+        body = sample_article(published_at=when, translations={"ko": text, "en": text})
+        resp = await client.post("/api/v1/articles", json=body, headers=bearer(editor_token))
+        assert resp.status == 201, await resp.text()
+        created.append(await resp.json())
+    stored = {a["id"]: a["translations"]["ko"] for a in created}
+    for lang in ("ko", "en"):
+        rss_body = await ok(client, f"/{lang}/feed.rss")
+        atom_body = await ok(client, f"/{lang}/feed.atom")
+        json_body = await ok(client, f"/{lang}/feed.json")
+        for body in (rss_body, atom_body):
+            assert len(parse(body).entries) == len(ADVERSARIAL)
+        # the exact stored title comes back out of every format
+        entries = atom_entries(atom_body)
+        by_id = {int(e.findtext(f"{ATOM}id").split("/")[-2]): e for e in entries}
+        for article_id, text in stored.items():
+            entry = by_id[article_id]
+            assert entry.findtext(f"{ATOM}title") == text["title"]
+            assert (entry.findtext(f"{ATOM}summary") or "") == text["summary"]
+            content = entry.findtext(f"{ATOM}content") or ""
+            assert "<script" not in content and "javascript:" not in content
+            assert "onclick" not in content
+        items = etree.fromstring(rss_body).find("channel").findall("item")
+        rss_titles = {int(i.findtext("guid").split("/")[-2]): i.findtext("title") for i in items}
+        assert rss_titles == {i: t["title"] for i, t in stored.items()}
+        document = json.loads(json_body)
+        assert document["version"] == "https://jsonfeed.org/version/1.1"
+        json_titles = {int(i["id"].split("/")[-2]): i["title"] for i in document["items"]}
+        assert json_titles == {i: t["title"] for i, t in stored.items()}
+        for item in document["items"]:
+            assert item["url"].startswith(f"{BASE_URL}/{lang}/articles/")
+            assert "<script" not in item["content_html"]
+
+
+async def test_drafts_deleted_and_future_articles_never_show(client, editor_token):
+    shown = await create(client, editor_token)
+    await create(client, editor_token, status="draft")
+    gone = await create(client, editor_token)
+    resp = await client.delete(f"/api/v1/articles/{gone['id']}", headers=bearer(editor_token))
+    assert resp.status == 204
+    await create(client, editor_token, published_at="2999-01-01T00:00:00+00:00")
+    for fmt in ("rss", "atom"):
+        ids = [e.id for e in parse(await ok(client, f"/ko/feed.{fmt}")).entries]
+        assert ids == [f"tag:news.example,2026:article/{shown['id']}/ko"]
+    items = json.loads(await ok(client, "/ko/feed.json"))["items"]
+    assert [i["id"] for i in items] == [f"tag:news.example,2026:article/{shown['id']}/ko"]
+
+
+async def test_scheduled_article_appears_when_due_without_a_write(client, editor_token):
+    cache = client.app[feed_cache_key]
+    now = articles.utcnow()
+    due = now + timedelta(hours=1)
+    await create(client, editor_token, published_at=due.isoformat())
+    resp, before = await feed(client, "/ko/feed.atom")
+    before_etag = resp.headers["ETag"]
+    assert atom_entries(before) == []
+    cache.clock = lambda: due - timedelta(seconds=1)
+    assert atom_entries(await ok(client, "/ko/feed.atom")) == []
+    cache.clock = lambda: due
+    resp, after = await feed(client, "/ko/feed.atom")
+    assert len(atom_entries(after)) == 1
+    assert resp.headers["ETag"] != before_etag
+    due_http = due.replace(microsecond=0).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert resp.headers["Last-Modified"] == due_http
+
+
+async def test_conditional_get(client, editor_token):
+    article = await create(client, editor_token)
+    for fmt in TYPES:
+        resp, body = await feed(client, f"/ko/feed.{fmt}")
+        etag, modified = resp.headers["ETag"], resp.headers["Last-Modified"]
+        assert etag.startswith('"') and not etag.startswith("W/")
+        assert resp.headers["Cache-Control"] == "public, max-age=60"
+        again, body2 = await feed(client, f"/ko/feed.{fmt}")
+        assert again.headers["ETag"] == etag and body2 == body
+        for headers in ({"If-None-Match": etag}, {"If-None-Match": f'"x", W/{etag}'}):
+            resp, empty = await feed(client, f"/ko/feed.{fmt}", **headers)
+            assert (resp.status, empty) == (304, b"")
+            assert resp.headers["ETag"] == etag
+        resp, empty = await feed(client, f"/ko/feed.{fmt}", **{"If-Modified-Since": modified})
+        assert (resp.status, empty) == (304, b"")
+        # If-None-Match wins over a matching If-Modified-Since
+        resp, body3 = await feed(
+            client, f"/ko/feed.{fmt}", **{"If-None-Match": '"other"', "If-Modified-Since": modified}
+        )
+        assert resp.status == 200 and body3 == body
+        resp, _ = await feed(
+            client, f"/ko/feed.{fmt}", **{"If-Modified-Since": "Thu, 01 Jan 2015 00:00:00 GMT"}
+        )
+        assert resp.status == 200
+    # Last-Modified is the later of the last change and the newest published_at
+    resp, _ = await feed(client, "/ko/feed.atom")
+    old_etag = resp.headers["ETag"]
+    await put_text(client, editor_token, article["id"], "ko", title="수정", body="새 본문")
+    resp, _ = await feed(client, "/ko/feed.atom", **{"If-None-Match": old_etag})
+    assert resp.status == 200
+    assert resp.headers["ETag"] != old_etag
+    stored = await (await client.get(f"/api/v1/articles/{article['id']}")).json()
+    changed = articles.datetime.fromisoformat(stored["translations"]["ko"]["updated_at"])
+    assert resp.headers["Last-Modified"] == changed.strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+async def etags(client: TestClient, *paths: str) -> dict[str, str]:
+    return {path: (await feed(client, path))[0].headers["ETag"] for path in paths}
+
+
+async def test_a_write_changes_exactly_the_feeds_it_touches(client, editor_token):
+    article = await create(client, editor_token)
+    paths = ("/ko/feed.atom", "/en/feed.atom", "/ko/feed.rss?category=news")
+    paths += ("/ko/feed.json?category=events",)
+    start = await etags(client, *paths)
+    cache = client.app[feed_cache_key]
+    kept = [("atom", "ko", None), ("rss", "ko", "news"), ("json", "ko", "events")]
+    assert all(key in cache for key in [*kept, ("atom", "en", None)])
+    # another language's text: the Korean feeds stay built and keep their ETag
+    await put_text(client, editor_token, article["id"], "en", title="Edited", body="New")
+    assert all(key in cache for key in kept)
+    assert ("atom", "en", None) not in cache
+    step = await etags(client, *paths)
+    assert step["/en/feed.atom"] != start["/en/feed.atom"]
+    for path in ("/ko/feed.atom", "/ko/feed.rss?category=news", "/ko/feed.json?category=events"):
+        assert step[path] == start[path], path
+    # another category: the news feed keeps its ETag, the all-categories feed changes
+    await create(client, editor_token, category="events", published_at="2021-01-01T00:00:00Z")
+    assert ("rss", "ko", "news") in cache
+    assert ("atom", "ko", None) not in cache and ("json", "ko", "events") not in cache
+    last = await etags(client, *paths)
+    assert last["/ko/feed.rss?category=news"] == step["/ko/feed.rss?category=news"]
+    assert last["/ko/feed.atom"] != step["/ko/feed.atom"]
+    assert last["/ko/feed.json?category=events"] != step["/ko/feed.json?category=events"]
+    # moving an article between categories changes both category feeds
+    resp = await client.patch(
+        f"/api/v1/articles/{article['id']}",
+        json={"category": "events"},
+        headers=bearer(editor_token),
+    )
+    assert resp.status == 200
+    moved = await etags(client, *paths)
+    assert moved["/ko/feed.rss?category=news"] != last["/ko/feed.rss?category=news"]
+    assert moved["/ko/feed.json?category=events"] != last["/ko/feed.json?category=events"]
+
+
+async def test_a_write_in_another_process_reaches_this_cache(
+    aiohttp_client, settings, editor_token
+):
+    reader = await aiohttp_client(create_app(settings))
+    writer = await aiohttp_client(create_app(settings))
+    await create(writer, editor_token)
+    first = (await feed(reader, "/ko/feed.atom"))[0].headers["ETag"]
+    article = await create(writer, editor_token, published_at="2021-01-01T00:00:00Z")
+    for _ in range(50):  # the reader polls the change log every 0.5 s
+        resp, body = await feed(reader, "/ko/feed.atom")
+        if resp.headers["ETag"] != first:
+            break
+        await asyncio.sleep(0.1)
+    assert resp.headers["ETag"] != first
+    assert atom_entries(body)[0].findtext(f"{ATOM}id").endswith(f"/{article['id']}/ko")
+
+
+async def test_gzip_round_trips(client, editor_token):
+    await create(
+        client, editor_token, translations={"ko": {"title": "압축", "body": "본문 " * 500}}
+    )
+    plain, plain_body = await feed(client, "/ko/feed.rss")
+    assert "Content-Encoding" not in plain.headers
+    assert plain.headers["Vary"] == "Accept-Encoding"
+    resp = await client.get(
+        "/ko/feed.rss", headers={"Accept-Encoding": "gzip"}, auto_decompress=False
+    )
+    packed = await resp.read()
+    assert resp.status == 200
+    assert resp.headers["Content-Encoding"] == "gzip"
+    assert resp.headers["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(packed) == plain_body
+    assert len(packed) < len(plain_body)
+    assert resp.headers["ETag"] != plain.headers["ETag"]
+    resp = await client.get(
+        "/ko/feed.rss",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": resp.headers["ETag"]},
+        auto_decompress=False,
+    )
+    assert resp.status == 304 and await resp.read() == b""
+    resp = await client.get(
+        "/ko/feed.rss", headers={"Accept-Encoding": "gzip;q=0"}, auto_decompress=False
+    )
+    assert "Content-Encoding" not in resp.headers and await resp.read() == plain_body
+
+
+@pytest.mark.parametrize("fmt", sorted(TYPES))
+async def test_bad_requests(client, fmt):
+    resp, _ = await feed(client, f"/fr/feed.{fmt}")
+    assert resp.status == 404
+    resp, _ = await feed(client, f"/ko/feed.{fmt}?category=Bad_Category")
+    assert resp.status == 400
+    resp, body = await feed(client, f"/ko/feed.{fmt}?category=nothing-here")
+    assert resp.status == 200 and body
+
+
+async def test_feeds_add_no_hits(client, editor_token):
+    article = await create(client, editor_token)
+    for fmt in TYPES:
+        await ok(client, f"/ko/feed.{fmt}")
+        await client.head(f"/ko/feed.{fmt}")
+    resp = await client.get(f"/api/v1/articles/{article['id']}")
+    assert (await resp.json())["hits"] == 0
