@@ -129,7 +129,7 @@ async def test_atom_structure(client, editor_token):
     assert root.tag == f"{ATOM}feed"
     assert root.get(XML_LANG) == "ko"
     assert root.findtext(f"{ATOM}id") == "tag:news.example,2026:feed/ko"
-    assert root.findtext(f"{ATOM}title")
+    assert root.findtext(f"{ATOM}title") == "뉴스 & 이벤트"  # from the Korean catalog
     assert root.findtext(f"{ATOM}updated")
     self_links = [link for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"]
     assert [link.get("href") for link in self_links] == [f"{BASE_URL}/ko/feed.atom"]
@@ -158,6 +158,7 @@ async def test_atom_structure(client, editor_token):
     root = etree.fromstring(await ok(client, "/en/feed.atom?category=news"))
     assert root.findtext(f"{ATOM}id") == "tag:news.example,2026:feed/en/news"
     assert root.get(XML_LANG) == "en"
+    assert root.findtext(f"{ATOM}title") == "News & Events · news"
     assert f"{BASE_URL}/en/feed.atom?category=news" in {
         link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"
     }
@@ -167,6 +168,7 @@ async def test_rss_structure(client, editor_token):
     article = await create(client, editor_token)
     channel = etree.fromstring(await ok(client, "/en/feed.rss")).find("channel")
     assert channel.findtext("language") == "en"
+    assert channel.findtext("title") == "News & Events"
     assert channel.findtext("link") == f"{BASE_URL}/en/"
     self_link = channel.find(f"{ATOM}link")
     assert (self_link.get("rel"), self_link.get("href")) == ("self", f"{BASE_URL}/en/feed.rss")

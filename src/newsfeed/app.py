@@ -45,7 +45,7 @@ async def _hit_counter(app: web.Application) -> AsyncIterator[None]:
 
 async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
     """Built feeds; follows the change log so writes in any process drop what they changed."""
-    cache = feedcache.FeedCache(app[db_key], app[settings_key])
+    cache = feedcache.FeedCache(app[db_key], app[settings_key], feeds.titles(app))
     app[feed_cache_key] = cache
     async with cache.running():
         yield

@@ -19,7 +19,7 @@ import contextlib
 import gzip
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -89,12 +89,14 @@ class FeedCache:
         self,
         db: Database,
         settings: Settings,
+        titles: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = articles.utcnow,
     ) -> None:
         self.clock = clock  # replaceable, so a test can move time past a schedule
         self._db = db
         self._settings = settings
-        self._host = urlsplit(settings.base_url).hostname or "localhost"
+        host = urlsplit(settings.base_url).hostname or "localhost"
+        self._titles = {lang: (titles or {}).get(lang) or host for lang in settings.langs}
         self._entries: dict[Key, Built] = {}
         self._building: dict[Key, asyncio.Future[Built]] = {}
         self._epoch = 0  # bumped by every invalidation: a build that saw one is not kept
@@ -178,7 +180,7 @@ class FeedCache:
             lang=lang,
             langs=self._settings.langs,
             category=category,
-            title=f"{self._host} · {category}" if category else self._host,
+            title=f"{self._titles[lang]} · {category}" if category else self._titles[lang],
             updated=last_modified,
         )
         loop = asyncio.get_running_loop()

@@ -6,8 +6,9 @@ from aiohttp import web
 
 from newsfeed import problems, validation
 from newsfeed.feedcache import Built
-from newsfeed.keys import feed_cache_key, settings_key
+from newsfeed.keys import feed_cache_key, languages_key, settings_key
 
+SITE_TITLE = "News & Events"  # the board's name, translated by each language's catalog
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NOT_EDITORIAL = frozenset({"api-hits"})  # writes that never change what a feed shows
 
@@ -73,3 +74,11 @@ async def sync_after_write(request: web.Request, response: web.StreamResponse) -
     cache = request.app.get(feed_cache_key)
     if cache is not None:
         await cache.sync()
+
+
+def titles(app: web.Application) -> dict[str, str]:
+    """Each language's feed title, from its catalog (read once, at start)."""
+    languages = app.get(languages_key)
+    if languages is None:
+        return {}
+    return {code: languages[code].gettext(SITE_TITLE) for code in languages}
