@@ -70,6 +70,7 @@ class AccessLog:
     def take(self) -> str:
         """Record the buffered requests in the metrics; their log lines, formatted."""
         entries, self._entries = self._entries, []
+        self.metrics.sync()
         request = self.metrics.request
         lines = []
         for at, method, path, route, status, seconds, rid, size in entries:

@@ -61,6 +61,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[settings_key] = settings
     app[metrics_key] = metrics
+    metrics.follow_views(lambda: app[counter_key].counted if counter_key in app else 0)
     app[access_log_key] = access_log
     app.cleanup_ctx.append(access_log.running)
     app.on_response_prepare.append(access_log.tag)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -60,6 +60,8 @@ class Metrics:
         )
         self._counters: dict[tuple[str, str, int], Counter] = {}
         self._histograms: dict[str, Histogram] = {}
+        self._views: Callable[[], int] = lambda: 0
+        self._views_seen = 0
 
     def request(self, method: str, route: str, status: int, seconds: float, n: int = 1) -> None:
         """Count `n` requests; labelled children are cached (labels() is the slow part)."""
@@ -76,8 +78,19 @@ class Metrics:
         histogram.observe(seconds)
 
     def count_hits(self, n: int = 1) -> None:
-        """Called by the hit counter for every view it acknowledges."""
+        """Count `n` views; see also `follow_views`."""
         self.hits.inc(n)
+
+    def follow_views(self, total: Callable[[], int]) -> None:
+        """Mirror a running total of acknowledged views (hits.Counter.counted) on `sync`."""
+        self._views = total
+
+    def sync(self) -> None:
+        """Bring the hits metric up to the followed total; called with every batch."""
+        total = self._views()
+        if total > self._views_seen:
+            self.hits.inc(total - self._views_seen)
+            self._views_seen = total
 
     def exposition(self) -> bytes:
         """Prometheus text: this process's values, or every worker's summed."""
