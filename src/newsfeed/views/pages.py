@@ -45,6 +45,8 @@ def setup(app: web.Application) -> None:
         lstrip_blocks=True,
     )
     i18n.install(env)
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)  # compile now, not during the first requests
     app[languages_key] = i18n.load(app[settings_key])
     app[assets_key] = Assets()
     app[bodies_key] = render.Cache()

@@ -1,0 +1,355 @@
+"""The public HTML pages over HTTP: languages, board, article pages, hits, errors, XSS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lxml.html
+import pytest
+from aiohttp.test_utils import TestClient
+from conftest import BASE_URL, bearer, create
+
+from newsfeed import articles, db
+from newsfeed.settings import Settings
+
+HTML = "text/html"
+
+
+async def page(client: TestClient, path: str, status: int = 200, **kwargs: Any) -> Any:
+    """GET an HTML page, check its status and type, return the parsed document."""
+    resp = await client.get(path, **kwargs)
+    assert resp.status == status, await resp.text()
+    assert resp.content_type == HTML
+    assert resp.charset == "utf-8"
+    doc = lxml.html.fromstring(await resp.text())
+    doc.response = resp  # type: ignore[attr-defined]
+    return doc
+
+
+def texts(doc: Any, xpath: str) -> list[str]:
+    return [" ".join(e.text_content().split()) for e in doc.xpath(xpath)]
+
+
+async def set_hits(settings: Settings, article_id: int, n: int) -> None:
+    database = await db.Database.open(settings.db_path)
+    try:
+        assert await articles.add_hits(database, article_id, n) == n
+    finally:
+        await database.close()
+
+
+# --- language negotiation -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang"),
+    [
+        ("en-US,en;q=0.9", "en"),
+        ("ko-KR,ko;q=0.9,en;q=0.8", "ko"),
+        (None, "ko"),
+        ("fr-FR, de;q=0.5", "ko"),
+        ("fr, en;q=0.3, ko;q=0.2", "en"),
+        ("en;q=0, ko", "ko"),
+        ("*", "ko"),
+        ("garbage;;q=x,,", "ko"),
+    ],
+)
+async def test_root_negotiates_language(client, accept, lang):
+    headers = {"Accept-Language": accept} if accept is not None else {}
+    resp = await client.get("/", headers=headers, allow_redirects=False)
+    assert resp.status == 303
+    assert resp.headers["Location"] == f"/{lang}/"
+    assert "Accept-Language" in resp.headers["Vary"]
+
+
+async def test_unknown_language_is_404(client):
+    resp = await client.get("/fr/")
+    assert resp.status == 404
+    resp = await client.get("/fr/articles/1")
+    assert resp.status == 404
+
+
+# --- the board ----------------------------------------------------------------------
+
+
+async def test_korean_board_formats_dates_and_counts(client, editor_token, settings):
+    # 01:00 UTC on the 14th is 10:00 on the 14th in Seoul; 20:00 UTC is the 15th there.
+    first = await create(client, editor_token, published_at="2020-09-14T20:00:00Z")
+    await set_hits(settings, first["id"], 1234)
+    doc = await page(client, "/ko/")
+    assert doc.response.headers["Content-Language"] == "ko"
+    assert doc.get("lang") == "ko"
+    assert texts(doc, "//table//thead//th[@scope='col']") == ["번호", "제목", "등록일", "조회수"]
+    (row,) = doc.xpath("//table/tbody/tr")
+    assert texts(row, "./td[@class='no']") == [str(first["id"])]
+    assert texts(row, "./th[@scope='row']") == ["첨단재생의학 협약"]
+    assert texts(row, "./td[@class='date']") == ["2020년 9월 15일"]
+    assert texts(row, "./td[@class='hits']") == ["1,234"]
+    assert texts(doc, "//p[@class='count']") == ["글 1건"]
+
+
+async def test_english_board(client, editor_token, settings):
+    article = await create(client, editor_token)
+    await set_hits(settings, article["id"], 1234)
+    doc = await page(client, "/en/")
+    assert doc.response.headers["Content-Language"] == "en"
+    assert doc.get("lang") == "en"
+    assert texts(doc, "//table//thead//th") == ["No.", "Title", "Date", "Hits"]
+    assert texts(doc, "//tbody//td[@class='date']") == ["September 15, 2020"]
+    assert texts(doc, "//tbody//td[@class='hits']") == ["1,234"]
+    assert texts(doc, "//p[@class='count']") == ["1 article"]
+    link = doc.xpath("//tbody//th/a")[0]
+    assert link.get("href") == f"/en/articles/{article['id']}"
+    assert link.text_content() == "Regenerative medicine pact"
+
+
+async def test_board_newest_first_and_only_public(client, editor_token):
+    old = await create(client, editor_token, published_at="2020-01-01T00:00:00Z")
+    new = await create(client, editor_token, published_at="2021-01-01T00:00:00Z")
+    await create(client, editor_token, status="draft")
+    await create(client, editor_token, published_at="2999-01-01T00:00:00Z")
+    doc = await page(client, "/ko/")
+    assert texts(doc, "//tbody//td[@class='no']") == [str(new["id"]), str(old["id"])]
+
+
+async def test_board_pages_and_category(client, editor_token):
+    made = [
+        await create(client, editor_token, published_at=f"2020-01-{day:02d}T00:00:00Z")
+        for day in range(1, 22)
+    ]
+    made.append(await create(client, editor_token, category="events"))
+    doc = await page(client, "/en/")
+    ids = texts(doc, "//tbody//td[@class='no']")
+    assert ids[:2] == [str(made[-1]["id"]), str(made[-2]["id"])] and len(ids) == 20
+    assert texts(doc, "//p[@class='count']") == ["22 articles"]
+    assert not doc.xpath("//a[@rel='prev']")
+    assert doc.xpath("//a[@rel='next']/@href") == ["/en/?page=2"]
+    doc = await page(client, "/en/?page=2")
+    assert texts(doc, "//tbody//td[@class='no']") == [str(made[1]["id"]), str(made[0]["id"])]
+    assert doc.xpath("//a[@rel='prev']/@href") == ["/en/?page=1"]
+    assert not doc.xpath("//a[@rel='next']")
+    doc = await page(client, "/en/?category=events")
+    assert texts(doc, "//tbody//td[@class='no']") == [str(made[-1]["id"])]
+    doc = await page(client, "/en/?category=nothing-here")
+    assert doc.xpath("//table") == [] and texts(doc, "//p[@class='empty']") == ["No articles yet."]
+    # the cached total follows writes
+    await create(client, editor_token)
+    doc = await page(client, "/en/")
+    assert texts(doc, "//p[@class='count']") == ["23 articles"]
+
+
+@pytest.mark.parametrize("query", ["page=0", "page=-1", "page=abc", "page=", "category=Bad!"])
+async def test_board_bad_parameters_are_localized_400(client, query):
+    doc = await page(client, f"/ko/?{query}", status=400)
+    assert doc.get("lang") == "ko"
+    assert doc.response.headers["Content-Language"] == "ko"
+    assert texts(doc, "//h1") == ["잘못된 요청"]
+
+
+async def test_board_page_past_the_end_is_404(client, editor_token):
+    await create(client, editor_token)
+    doc = await page(client, "/en/?page=2", status=404)
+    assert texts(doc, "//h1") == ["Page not found"]
+
+
+async def test_board_falls_back_to_an_existing_language(client, editor_token):
+    only_en = {"en": {"title": "English only", "body": "Text"}}
+    article = await create(client, editor_token, translations=only_en)
+    doc = await page(client, "/ko/")
+    (link,) = doc.xpath("//tbody//th/a")
+    assert link.text_content() == "English only"
+    assert link.get("lang") == "en"
+    assert link.get("href") == f"/ko/articles/{article['id']}"
+
+
+# --- the article page ---------------------------------------------------------------
+
+
+async def test_article_page(client, editor_token):
+    body = "First paragraph with **bold**.\n\n- one\n- two\n\n[link](https://example.org/x)"
+    translations = {
+        "ko": {"title": "제목", "summary": "요약", "body": body, "author": "홍보팀"},
+        "en": {"title": "Title", "summary": "Sum", "body": body, "author": "Press Office"},
+    }
+    article = await create(client, editor_token, translations=translations)
+    path = f"/ko/articles/{article['id']}"
+    doc = await page(client, path)
+    assert doc.response.headers["Content-Language"] == "ko"
+    assert doc.get("lang") == "ko"
+    (node,) = doc.xpath("//article")
+    assert node.get("lang") == "ko"
+    assert texts(node, ".//h1") == ["제목"]
+    assert texts(node, ".//*[@class='byline']") == ["글쓴이 홍보팀"]
+    assert texts(node, ".//time") == ["2020년 9월 15일"]
+    assert texts(node, ".//*[@class='hits']") == ["조회 1회"]
+    assert texts(node, ".//div[@class='body']//strong") == ["bold"]
+    assert texts(node, ".//div[@class='body']//li") == ["one", "two"]
+    assert node.xpath(".//div[@class='body']//a/@href") == ["https://example.org/x"]
+    assert not doc.xpath("//*[@class='notice']")
+    # the other language's version is linked, and announced in <head> with absolute URLs
+    assert doc.xpath("//nav[@class='versions']/a[@hreflang='en']/@href") == [
+        f"/en/articles/{article['id']}"
+    ]
+    assert doc.xpath("//link[@rel='canonical']/@href") == [f"{BASE_URL}{path}"]
+    assert doc.xpath("//link[@rel='alternate'][@hreflang]/@hreflang") == ["en"]
+    assert doc.xpath("//link[@rel='alternate'][@hreflang='en']/@href") == [
+        f"{BASE_URL}/en/articles/{article['id']}"
+    ]
+    assert doc.xpath("//link[@type='application/rss+xml']/@href") == [f"{BASE_URL}/ko/feed.rss"]
+    assert doc.xpath("//link[@type='application/atom+xml']/@href") == [f"{BASE_URL}/ko/feed.atom"]
+    assert doc.xpath("//meta[@name='viewport']")
+    doc = await page(client, f"/en/articles/{article['id']}")
+    assert texts(doc, "//*[@class='byline']") == ["By Press Office"]
+    assert texts(doc, "//article//time") == ["September 15, 2020"]
+    assert texts(doc, "//*[@class='hits']") == ["2 views"]
+
+
+async def test_every_page_links_feeds_and_alternates(client, editor_token):
+    await create(client, editor_token)
+    for path in ("/en/", "/en/?page=1", "/en/search?q=pact"):
+        doc = await page(client, path)
+        assert doc.xpath("//link[@hreflang='ko']/@href") == [f"{BASE_URL}/ko{path[3:]}"]
+        assert doc.xpath("//link[@type='application/rss+xml']/@href") == [f"{BASE_URL}/en/feed.rss"]
+
+
+async def test_missing_translation_is_shown_with_a_notice(client, editor_token):
+    only_ko = {"ko": {"title": "한국어만", "body": "본문입니다"}}
+    article = await create(client, editor_token, translations=only_ko)
+    doc = await page(client, f"/en/articles/{article['id']}")
+    assert doc.response.headers["Content-Language"] == "en"
+    assert doc.get("lang") == "en"
+    (node,) = doc.xpath("//article")
+    assert node.get("lang") == "ko"
+    assert texts(node, ".//h1") == ["한국어만"]
+    (notice,) = node.xpath(".//*[@class='notice']")
+    assert notice.get("lang") == "en"
+    assert "not been translated into English" in notice.text_content()
+    assert "Korean" in notice.text_content()
+    # the Korean page has no notice and no link to a missing English text
+    doc = await page(client, f"/ko/articles/{article['id']}")
+    assert not doc.xpath("//*[@class='notice']")
+    assert not doc.xpath("//nav[@class='versions']/a[@hreflang]")
+
+
+async def test_article_counts_one_hit_per_200_only(client, editor_token):
+    article = await create(client, editor_token)
+    path = f"/en/articles/{article['id']}"
+    for expected in ("1 view", "2 views", "3 views"):
+        doc = await page(client, path)
+        assert texts(doc, "//*[@class='hits']") == [expected]
+    resp = await client.head(path)
+    assert resp.status == 200
+    await page(client, f"/en/articles/{article['id'] + 100}", status=404)
+    await page(client, f"/en/articles/{article['id']}x", status=404)
+    doc = await page(client, path)
+    assert texts(doc, "//*[@class='hits']") == ["4 views"]
+    resp = await client.get(f"/api/v1/articles/{article['id']}")
+    assert (await resp.json())["hits"] == 4
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"status": "draft"}, {"published_at": "2999-01-01T00:00:00Z"}],
+    ids=["draft", "scheduled"],
+)
+async def test_hidden_article_is_a_localized_404(client, editor_token, overrides):
+    article = await create(client, editor_token, **overrides)
+    doc = await page(client, f"/ko/articles/{article['id']}", status=404)
+    assert doc.get("lang") == "ko"
+    assert texts(doc, "//h1") == ["페이지를 찾을 수 없습니다"]
+    resp = await client.get(f"/api/v1/articles/{article['id']}", headers=bearer(editor_token))
+    assert (await resp.json())["hits"] == 0
+
+
+async def test_deleted_article_is_404(client, editor_token):
+    article = await create(client, editor_token)
+    resp = await client.delete(f"/api/v1/articles/{article['id']}", headers=bearer(editor_token))
+    assert resp.status == 204
+    doc = await page(client, f"/en/articles/{article['id']}", status=404)
+    assert texts(doc, "//h1") == ["Page not found"]
+
+
+async def test_wrong_method_is_a_localized_405(client):
+    resp = await client.post("/ko/")
+    assert resp.status == 405
+    assert resp.content_type == HTML
+    assert "GET" in resp.headers["Allow"]
+    assert resp.headers["Content-Language"] == "ko"
+
+
+async def test_static_css_is_cached(client):
+    doc = await page(client, "/en/")
+    (href,) = doc.xpath("//link[@rel='stylesheet']/@href")
+    assert href.startswith("/static/site.css?v=")
+    resp = await client.get(href)
+    assert resp.status == 200
+    assert resp.content_type == "text/css"
+    assert "immutable" in resp.headers["Cache-Control"]
+    etag = resp.headers["ETag"]
+    resp = await client.get(href, headers={"If-None-Match": etag})
+    assert resp.status == 304
+    assert await resp.read() == b""
+    resp = await client.get("/static/site.css")
+    assert resp.status == 200 and "max-age" in resp.headers["Cache-Control"]
+    assert (await client.get("/static/nothing.css")).status == 404
+
+
+# --- no script can get in ---------------------------------------------------------
+
+XSS = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    '<a href="javascript:alert(1)">click</a>',
+    '<a href="JaVaScRiPt:alert(1)">click</a>',
+    '<a href="java&#x09;script:alert(1)">tab</a>',
+    "[md link](javascript:alert(1))",
+    "<svg onload=alert(1)><circle r=1></svg>",
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<div style="background:url(javascript:alert(1))" onmouseover="x()">',
+    '"><script>alert(1)</script><p x="',
+    "<p>broken <b><i>markup</p></div></table>",
+    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
+    '<object data="javascript:alert(1)"></object><embed src=x>',
+    "<form action=javascript:alert(1)><button>go</button></form>",
+    "<style>body{display:none}</style><link rel=stylesheet href=//evil>",
+]
+
+
+def assert_inert(doc: Any) -> None:
+    assert not doc.xpath("//script | //iframe | //object | //embed | //svg | //main//form")
+    assert not doc.xpath("//body//style | //body//link | //*[@style]")
+    for element in doc.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for name, value in element.attrib.items():
+            assert not name.lower().startswith("on"), (element.tag, name)
+            squeezed = "".join(value.split()).lower()
+            assert not squeezed.startswith("javascript:"), (element.tag, name, value)
+
+
+async def test_xss_catalogue_renders_inert(client, editor_token):
+    payload = "\n\n".join(XSS)
+    text = {"title": payload[:300], "summary": payload[:1000], "body": payload, "author": XSS[1]}
+    article = await create(client, editor_token, translations={"ko": text, "en": text})
+    for path in (
+        "/ko/",
+        "/en/",
+        f"/ko/articles/{article['id']}",
+        f"/en/articles/{article['id']}",
+        "/en/search?q=alert",
+        "/en/search?q=script",
+    ):
+        doc = await page(client, path)
+        assert_inert(doc)
+    # the title is shown as text, not markup
+    doc = await page(client, f"/en/articles/{article['id']}")
+    assert texts(doc, "//article//h1")[0].startswith("<script>alert(1)</script>")
+    assert texts(doc, "//*[@class='byline']") == ['By <img src=x onerror="alert(1)">']
+
+
+async def test_pages_have_no_inline_script_or_style(client, editor_token):
+    article = await create(client, editor_token)
+    for path in ("/ko/", f"/ko/articles/{article['id']}", "/ko/search?q=협약", "/ko/nowhere"):
+        resp = await client.get(path)
+        doc = lxml.html.fromstring(await resp.text())
+        assert not doc.xpath("//script | //style | //*[@style]"), path
