@@ -24,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from newsfeed import metrics
 from newsfeed.app import create_app
 from newsfeed.settings import Settings
 
@@ -40,7 +41,8 @@ def serve(settings: Settings, workers: int) -> int:
     if workers <= 1:
         _run_worker(settings, settings.port, reuse_port=False)
         return 0
-    return _Supervisor(settings, workers).run()
+    with metrics.multiprocess_dir():  # /metrics sums every worker's values
+        return _Supervisor(settings, workers).run()
 
 
 def _event_loop_runner() -> Callable[[Any], Any]:

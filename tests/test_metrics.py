@@ -1,0 +1,108 @@
+"""GET /metrics (requests by route and status, latency, hits) and the JSON access log."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+from conftest import create
+from prometheus_client.parser import text_string_to_metric_families
+
+from newsfeed import metrics
+from newsfeed.keys import access_log_key
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def samples(text: str) -> Samples:
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def value(found: Samples, name: str, **labels: str) -> float:
+    return found.get((name, frozenset(labels.items())), 0.0)
+
+
+async def scrape(client: TestClient) -> Samples:
+    resp = await client.get("/metrics")
+    assert resp.status == 200
+    assert resp.headers["Content-Type"].startswith("text/plain")
+    return samples(await resp.text())
+
+
+async def test_requests_are_counted_by_route_name_and_status(
+    client: TestClient, editor_token: str
+) -> None:
+    article = await create(client, editor_token)
+    for _ in range(3):
+        assert (await client.get(f"/api/v1/articles/{article['id']}")).status == 200
+    for path in ("/api/v1/articles/5551", "/api/v1/articles/5552", "/no/such/thing"):
+        assert (await client.get(path)).status == 404
+    found = await scrape(client)
+    total = "newsfeed_http_requests_total"
+    assert value(found, total, method="GET", route="api-article", status="200") == 3
+    assert value(found, total, method="GET", route="api-article", status="404") == 2
+    assert value(found, total, method="GET", route="unmatched", status="404") == 1
+    assert value(found, total, method="POST", route="api-create", status="201") == 1
+    count = "newsfeed_http_request_duration_seconds_count"
+    assert value(found, count, route="api-article") == 5
+    # Never the raw path as a label: the number of series stays bounded.
+    assert not any("/" in v for _, labels in found for _, v in labels)
+
+
+async def test_hits_counted(client: TestClient, editor_token: str) -> None:
+    article = await create(client, editor_token)
+    for _ in range(4):
+        assert (await client.post(f"/api/v1/articles/{article['id']}/hits")).status == 200
+    assert (await client.get(f"/en/articles/{article['id']}")).status == 200
+    assert (await client.post("/api/v1/articles/424242/hits")).status == 404
+    assert value(await scrape(client), "newsfeed_hits_total") == 5
+
+
+async def test_access_log_is_one_json_object_a_line(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    resp = await client.get("/api/v1/articles?limit=3", headers={"X-Request-ID": "abc-123"})
+    assert resp.headers["X-Request-ID"] == "abc-123"
+    bad = await client.get("/healthz", headers={"X-Request-ID": "no spaces <allowed>"})
+    made = bad.headers["X-Request-ID"]
+    assert made != "no spaces <allowed>" and made
+    other = await client.get("/healthz")
+    assert other.headers["X-Request-ID"] not in (made, "abc-123")
+    await client.server.app[access_log_key].flush()
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    by_id = {line["request_id"]: line for line in lines}
+    first = by_id["abc-123"]
+    assert first["method"] == "GET" and first["path"] == "/api/v1/articles"
+    assert first["route"] == "api-articles" and first["status"] == 200
+    assert first["bytes"] > 0 and first["duration_ms"] >= 0
+    assert by_id[made]["route"] == "healthz"
+
+
+def test_metrics_are_summed_over_processes(tmp_path: Path) -> None:
+    """Workers started after multiprocess_dir() write their values; a scrape sums them."""
+    worker = (
+        "import sys\n"
+        "from newsfeed import metrics\n"
+        "m = metrics.Metrics()\n"
+        "m.count_hits(int(sys.argv[1]))\n"
+        "m.request('GET', 'healthz', 200, 0.01, n=int(sys.argv[1]))\n"
+    )
+    with metrics.multiprocess_dir(tmp_path / "prom") as directory:
+        for n in (3, 4):  # the environment passes to workers, as it does across fork()
+            subprocess.run([sys.executable, "-c", worker, str(n)], check=True)
+        shown = samples(metrics.Metrics().exposition().decode())
+    assert value(shown, "newsfeed_hits_total") == 7
+    total = "newsfeed_http_requests_total"
+    assert value(shown, total, method="GET", route="healthz", status="200") == 7
+    assert value(shown, "newsfeed_http_request_duration_seconds_count", route="healthz") == 2
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    assert directory.exists()  # a directory the caller named is left to the caller
