@@ -7,8 +7,9 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from newsfeed import auth, db, seed, server
+from newsfeed import auth, backup, db, seed, server
 from newsfeed.settings import Settings, SettingsError
 
 
@@ -35,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
         help="add the sample articles, only to an empty database",
         description="Add sample bilingual articles if the database holds none.",
     )
+    backup_cmd = sub.add_parser(
+        "backup",
+        help="copy the database to PATH, safely while the service runs",
+        description="Write a consistent, checked copy of the database (NEWSFEED_DB) to "
+        "PATH, replacing PATH only once the copy is complete.",
+    )
+    backup_cmd.add_argument("path", metavar="PATH", help="file to write, e.g. backups/newsfeed.db")
     editor = sub.add_parser(
         "editor",
         help="manage editor and translator tokens",
@@ -83,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     db.migrate(settings.db_path)
     if args.command == "serve":
         return _serve(settings, args.workers)
+    if args.command == "backup":
+        return _backup(settings, Path(args.path))
     if args.command == "seed":
         added = asyncio.run(_seed(settings))
         print(f"added {added} sample articles" if added else "database has articles; seed skipped")
@@ -96,6 +106,16 @@ def _serve(settings: Settings, workers: int | None) -> int:
         print(f"newsfeed: --workers {count} is outside 1..64", file=sys.stderr)
         return 2
     return server.serve(settings, count)
+
+
+def _backup(settings: Settings, path: Path) -> int:
+    try:
+        count = backup.backup(settings.db_path, path)
+    except backup.BackupError as exc:
+        print(f"newsfeed: backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {count} articles to {path}")
+    return 0
 
 
 async def _seed(settings: Settings) -> int:
