@@ -405,12 +405,14 @@ async def test_gzip_round_trips(client, editor_token):
     assert gzip.decompress(packed) == plain_body
     assert len(packed) < len(plain_body)
     assert resp.headers["ETag"] != plain.headers["ETag"]
+    packed_etag = resp.headers["ETag"]
     resp = await client.get(
         "/ko/feed.rss",
-        headers={"Accept-Encoding": "gzip", "If-None-Match": resp.headers["ETag"]},
+        headers={"Accept-Encoding": "gzip", "If-None-Match": packed_etag},
         auto_decompress=False,
     )
     assert resp.status == 304 and await resp.read() == b""
+    assert resp.headers["ETag"] == packed_etag
     resp = await client.get(
         "/ko/feed.rss", headers={"Accept-Encoding": "gzip;q=0"}, auto_decompress=False
     )
@@ -431,6 +433,7 @@ async def test_feeds_add_no_hits(client, editor_token):
     article = await create(client, editor_token)
     for fmt in TYPES:
         await ok(client, f"/ko/feed.{fmt}")
-        await client.head(f"/ko/feed.{fmt}")
+        head = await client.head(f"/ko/feed.{fmt}")
+        assert head.status == 200 and head.headers["ETag"]
     resp = await client.get(f"/api/v1/articles/{article['id']}")
     assert (await resp.json())["hits"] == 0

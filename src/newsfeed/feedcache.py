@@ -53,6 +53,7 @@ class Built:
     headers: dict[str, str]
     gzip_headers: dict[str, str]
     not_modified_headers: dict[str, str]
+    gzip_not_modified_headers: dict[str, str]
 
     def matches(self, if_none_match: str) -> bool:
         """Weak comparison, as If-None-Match wants: either encoding's tag matches."""
@@ -63,9 +64,15 @@ class Built:
         return False
 
 
-def build_headers(
-    body: bytes, gzipped: bytes, media_type: str, last_modified: datetime
-) -> tuple[str, str, dict[str, str], dict[str, str], dict[str, str]]:
+def _built(
+    body: bytes,
+    gzipped: bytes,
+    media_type: str,
+    last_modified: datetime,
+    stale_at: datetime | None,
+) -> Built:
+    """The feed with its validators: a hash of the bytes, so the same feed gets the same
+    ETag in every process; the gzip representation's differs, as a strong ETag must."""
     digest = hashlib.sha256(body).hexdigest()[:32]
     etag, gzip_etag = f'"{digest}"', f'"{digest}-gzip"'
     common = {
@@ -73,9 +80,23 @@ def build_headers(
         "Cache-Control": CACHE_CONTROL,
         "Vary": "Accept-Encoding",
     }
-    plain = {"Content-Type": media_type, "ETag": etag, **common}
-    packed = {**plain, "ETag": gzip_etag, "Content-Encoding": "gzip"}
-    return etag, gzip_etag, plain, packed, {"ETag": etag, **common}
+    return Built(
+        body=body,
+        gzipped=gzipped,
+        etag=etag,
+        gzip_etag=gzip_etag,
+        last_modified=last_modified,
+        stale_at=stale_at,
+        headers={"Content-Type": media_type, "ETag": etag, **common},
+        gzip_headers={
+            "Content-Type": media_type,
+            "ETag": gzip_etag,
+            "Content-Encoding": "gzip",
+            **common,
+        },
+        not_modified_headers={"ETag": etag, **common},
+        gzip_not_modified_headers={"ETag": gzip_etag, **common},
+    )
 
 
 def _utc(moment: datetime) -> datetime:
@@ -185,12 +206,7 @@ class FeedCache:
         )
         loop = asyncio.get_running_loop()
         body, gzipped = await loop.run_in_executor(self._executor, _encode, fmt, channel, shown)
-        etag, gzip_etag, plain, packed, not_modified = build_headers(
-            body, gzipped, syndication.MEDIA_TYPES[fmt], last_modified
-        )
-        built = Built(
-            body, gzipped, etag, gzip_etag, last_modified, stale_at, plain, packed, not_modified
-        )
+        built = _built(body, gzipped, syndication.MEDIA_TYPES[fmt], last_modified, stale_at)
         if self._epoch == epoch:  # nothing changed while building: safe to keep
             if len(self._entries) >= MAX_ENTRIES:
                 del self._entries[next(iter(self._entries))]

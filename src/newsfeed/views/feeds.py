@@ -24,9 +24,11 @@ async def _serve(request: web.Request, fmt: str) -> web.Response:
             [problems.FieldError("category", "must match [a-z0-9-]{1,40}")],
         )
     built = await request.app[feed_cache_key].get(fmt, lang, category)
+    packed = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
     if _not_modified(request, built):
-        return web.Response(status=304, headers=built.not_modified_headers)
-    if _accepts_gzip(request.headers.get("Accept-Encoding", "")):
+        headers = built.gzip_not_modified_headers if packed else built.not_modified_headers
+        return web.Response(status=304, headers=headers)
+    if packed:
         return web.Response(body=built.gzipped, headers=built.gzip_headers)
     return web.Response(body=built.body, headers=built.headers)
 
