@@ -32,7 +32,7 @@ def _split(value: str) -> frozenset[str]:
 async def last_seq(db: Database) -> int:
     async with db.reader.execute("SELECT coalesce(max(seq), 0) FROM changes") as cur:
         row = await cur.fetchone()
-    return int(row[0])
+    return int(row[0]) if row else 0
 
 
 async def since(db: Database, seq: int) -> list[Change]:

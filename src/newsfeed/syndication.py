@@ -14,12 +14,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
-from feedgen.entry import FeedEntry
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from feedgen.feed import FeedGenerator
-from feedgen.util import xml_elem
+from feedgen.entry import FeedEntry  # type: ignore[import-untyped]
+from feedgen.ext.base import BaseEntryExtension, BaseExtension  # type: ignore[import-untyped]
+from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+from feedgen.util import xml_elem  # type: ignore[import-untyped]
 
 from newsfeed.articles import Article
 from newsfeed.render import markdown_html
@@ -92,7 +93,7 @@ class _LinksEntryExtension(BaseEntryExtension):
     def __init__(self) -> None:
         self.links: list[dict[str, str]] = []
 
-    def extend_atom(self, entry):  # type: ignore[no-untyped-def]
+    def extend_atom(self, entry: Any) -> Any:
         for link in entry.findall("{http://www.w3.org/2005/Atom}link"):
             entry.remove(link)  # feedgen's attribute-less copies, if any
         for link in self.links:
