@@ -437,3 +437,16 @@ async def test_feeds_add_no_hits(client, editor_token):
         assert head.status == 200 and head.headers["ETag"]
     resp = await client.get(f"/api/v1/articles/{article['id']}")
     assert (await resp.json())["hits"] == 0
+
+
+async def test_scheduled_article_appears_on_the_real_clock(client, editor_token):
+    due = articles.utcnow() + timedelta(seconds=1.5)
+    scheduled = await create(client, editor_token, published_at=due.isoformat())
+    assert json.loads(await ok(client, "/en/feed.json"))["items"] == []
+    for _ in range(60):  # no write happens: the cached feed must expire by itself
+        items = json.loads(await ok(client, "/en/feed.json"))["items"]
+        if items:
+            break
+        await asyncio.sleep(0.1)
+    assert [i["id"] for i in items] == [f"tag:news.example,2026:article/{scheduled['id']}/en"]
+    assert articles.utcnow() >= due
