@@ -103,6 +103,10 @@ def test_metrics_are_summed_over_processes(tmp_path: Path) -> None:
     assert value(shown, "newsfeed_hits_total") == 7
     total = "newsfeed_http_requests_total"
     assert value(shown, total, method="GET", route="healthz", status="200") == 7
-    assert value(shown, "newsfeed_http_request_duration_seconds_count", route="healthz") == 2
+    latency = "newsfeed_http_request_duration_seconds"
+    assert value(shown, latency + "_count", route="healthz") == 7
+    assert value(shown, latency + "_sum", route="healthz") == pytest.approx(0.07)
+    assert value(shown, latency + "_bucket", route="healthz", le="0.005") == 0
+    assert value(shown, latency + "_bucket", route="healthz", le="0.01") == 7
     assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
     assert directory.exists()  # a directory the caller named is left to the caller

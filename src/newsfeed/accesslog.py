@@ -61,8 +61,8 @@ class AccessLog:
     def new_id(self) -> str:
         return f"{self._prefix}-{next(self._ids):x}"
 
-    async def tag(self, request: web.Request, response: web.StreamResponse) -> None:
-        """on_response_prepare: echo a sane X-Request-ID, or give the response a new one."""
+    def tag(self, request: web.Request, response: web.StreamResponse) -> None:
+        """Before a response goes out: echo a sane X-Request-ID, or give it a new one."""
         given = request.headers.get("X-Request-ID")
         rid = given if given is not None and REQUEST_ID_RE.match(given) else self.new_id()
         response.headers["X-Request-ID"] = rid
@@ -71,15 +71,24 @@ class AccessLog:
         """Record the buffered requests in the metrics; their log lines, formatted."""
         entries, self._entries = self._entries, []
         self.metrics.sync()
-        request = self.metrics.request
+        if not entries:
+            return ""
+        counts: dict[tuple[str, str, int], int] = {}
+        latencies: dict[str, list[float]] = {}
         lines = []
         for at, method, path, route, status, seconds, rid, size in entries:
-            request(method, route, status, seconds)
+            key = (method, route, status)
+            counts[key] = counts.get(key, 0) + 1
+            latencies.setdefault(route, []).append(seconds)
+            # Only the path needs escaping: methods are HTTP tokens, routes are ours and
+            # request ids match REQUEST_ID_RE or are made here.
             lines.append(
-                f'{{"ts":{at:.3f},"method":{_escape(method)},"path":{_escape(path)},'
-                f'"route":{_escape(route)},"status":{status},"duration_ms":{seconds * 1000:.2f},'
-                f'"request_id":{_escape(rid)},"bytes":{size}}}\n'
+                f'{{"ts":{at:.3f},"method":"{method}","path":{_escape(path)},'
+                f'"route":"{route}","status":{status},"duration_ms":{seconds * 1000:.2f},'
+                f'"request_id":"{rid}","bytes":{size}}}\n'
             )
+        self.metrics.add_requests(counts)
+        self.metrics.add_latencies(latencies)
         return "".join(lines)
 
     def write(self, text: str) -> None:

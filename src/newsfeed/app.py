@@ -64,8 +64,13 @@ def create_app(settings: Settings) -> web.Application:
     metrics.follow_views(lambda: app[counter_key].counted if counter_key in app else 0)
     app[access_log_key] = access_log
     app.cleanup_ctx.append(access_log.running)
-    app.on_response_prepare.append(access_log.tag)
-    app.on_response_prepare.append(harden)
+
+    async def identify_and_harden(request: web.Request, response: web.StreamResponse) -> None:
+        # One hook for both: each hook costs a coroutine per response.
+        access_log.tag(request, response)
+        harden(response)
+
+    app.on_response_prepare.append(identify_and_harden)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_hit_counter)
     app.cleanup_ctx.append(_feed_cache)

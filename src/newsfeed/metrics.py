@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,7 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
+_BOUNDS = (*LATENCY_BUCKETS, float("inf"))  # a value v falls in the first bucket with v <= bound
 
 
 class Metrics:
@@ -64,18 +66,39 @@ class Metrics:
         self._views_seen = 0
 
     def request(self, method: str, route: str, status: int, seconds: float, n: int = 1) -> None:
-        """Count `n` requests; labelled children are cached (labels() is the slow part)."""
-        if method not in METHODS:
-            method = "OTHER"
-        key = (method, route, status)
-        counter = self._counters.get(key)
-        if counter is None:
-            counter = self._counters[key] = self.requests.labels(method, route, str(status))
-        counter.inc(n)
-        histogram = self._histograms.get(route)
-        if histogram is None:
-            histogram = self._histograms[route] = self.latency.labels(route)
-        histogram.observe(seconds)
+        """Count `n` requests that took `seconds` each."""
+        self.add_requests({(method, route, status): n})
+        self.add_latencies({route: [seconds] * n})
+
+    def add_requests(self, counts: dict[tuple[str, str, int], int]) -> None:
+        """A batch of request counts by (method, route, status): one increment per series."""
+        for (method, route, status), n in counts.items():
+            if method not in METHODS:
+                method = "OTHER"
+            key = (method, route, status)
+            counter = self._counters.get(key)
+            if counter is None:  # labels() is the slow part: cache the children
+                counter = self._counters[key] = self.requests.labels(method, route, str(status))
+            counter.inc(n)
+
+    def add_latencies(self, by_route: dict[str, list[float]]) -> None:
+        """A batch of durations by route: bucketed here, one increment per bucket."""
+        for route, seconds in by_route.items():
+            histogram = self._histograms.get(route)
+            if histogram is None:
+                histogram = self._histograms[route] = self.latency.labels(route)
+            buckets = getattr(histogram, "_buckets", None)
+            if buckets is None or len(buckets) != len(_BOUNDS):
+                for value in seconds:  # a prometheus_client without those internals
+                    histogram.observe(value)
+                continue
+            counts = [0] * len(_BOUNDS)
+            for value in seconds:
+                counts[bisect_left(_BOUNDS, value)] += 1
+            histogram._sum.inc(sum(seconds))  # type: ignore[attr-defined]
+            for bucket, n in zip(buckets, counts, strict=True):
+                if n:
+                    bucket.inc(n)
 
     def count_hits(self, n: int = 1) -> None:
         """Count `n` views; see also `follow_views`."""

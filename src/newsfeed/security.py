@@ -16,6 +16,7 @@ import asyncio
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from newsfeed import problems
 from newsfeed.keys import body_timeout_key
@@ -26,6 +27,8 @@ CSP = (
 )
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 BODY_TIMEOUT = 10.0  # seconds to receive a whole request body once its headers arrived
+_EVERY = CIMultiDict({"X-Content-Type-Options": "nosniff", "Referrer-Policy": REFERRER_POLICY})
+_HTML = CIMultiDict({"Content-Security-Policy": CSP, "X-Frame-Options": "DENY"})
 HANDLER_ARGS: dict[str, Any] = {
     "max_line_size": 8190,  # request line and each header line (431/400 past it)
     "max_field_size": 8190,  # one header's value
@@ -34,14 +37,12 @@ HANDLER_ARGS: dict[str, Any] = {
 }
 
 
-async def harden(request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare: the headers every response carries."""
+def harden(response: web.StreamResponse) -> None:
+    """Before a response goes out: the headers every response carries."""
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-    if response.content_type == "text/html":
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Frame-Options", "DENY")
+    headers.extend(_EVERY)
+    if headers.get("Content-Type", "").startswith("text/html"):
+        headers.extend(_HTML)
     if response.status == 408:
         # The rest of the body may still arrive: never read it as the next request.
         headers["Connection"] = "close"
