@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import lxml.html
@@ -10,6 +12,7 @@ from aiohttp.test_utils import TestClient
 from conftest import BASE_URL, bearer, create
 
 from newsfeed import articles, db
+from newsfeed.keys import counter_key
 from newsfeed.settings import Settings
 
 HTML = "text/html"
@@ -206,9 +209,15 @@ async def test_article_page(client, editor_token):
 
 async def test_every_page_links_feeds_and_alternates(client, editor_token):
     await create(client, editor_token)
-    for path in ("/en/", "/en/?page=1", "/en/search?q=pact"):
+    for path, same in [
+        ("/en/", "/"),
+        ("/en/?page=1", "/"),  # normalized
+        ("/en/?category=news&x=1", "/?category=news"),
+        ("/en/search?q=pact", "/search?q=pact"),
+    ]:
         doc = await page(client, path)
-        assert doc.xpath("//link[@hreflang='ko']/@href") == [f"{BASE_URL}/ko{path[3:]}"]
+        assert doc.xpath("//link[@hreflang='ko']/@href") == [f"{BASE_URL}/ko{same}"]
+        assert doc.xpath("//link[@rel='canonical']/@href") == [f"{BASE_URL}/en{same}"]
         assert doc.xpath("//link[@type='application/rss+xml']/@href") == [f"{BASE_URL}/en/feed.rss"]
 
 
@@ -245,6 +254,48 @@ async def test_article_counts_one_hit_per_200_only(client, editor_token):
     assert texts(doc, "//*[@class='hits']") == ["4 views"]
     resp = await client.get(f"/api/v1/articles/{article['id']}")
     assert (await resp.json())["hits"] == 4
+
+
+async def test_kept_pages_follow_writes_and_hits(client, editor_token):
+    """Pages are kept between requests; every write and every view must still show."""
+    article = await create(client, editor_token)
+    path = f"/en/articles/{article['id']}"
+    assert texts(await page(client, "/en/"), "//tbody//td[@class='hits']") == ["0"]
+    assert texts(await page(client, path), "//*[@class='hits']") == ["1 view"]
+    assert texts(await page(client, "/en/"), "//tbody//td[@class='hits']") == ["1"]
+    await client.app[counter_key].flush()  # the view moves from memory to the database
+    assert texts(await page(client, "/en/"), "//tbody//td[@class='hits']") == ["1"]
+    assert texts(await page(client, path), "//*[@class='hits']") == ["2 views"]
+    await client.app[counter_key].flush()
+    assert texts(await page(client, path), "//*[@class='hits']") == ["3 views"]
+    resp = await client.put(
+        f"/api/v1/articles/{article['id']}/translations/en",
+        json={"title": "New title", "body": "New *body*"},
+        headers=bearer(editor_token),
+    )
+    assert resp.status == 200
+    doc = await page(client, path)
+    assert texts(doc, "//article//h1") == ["New title"]
+    assert texts(doc, "//article//em") == ["body"]
+    assert texts(doc, "//*[@class='hits']") == ["4 views"]
+    assert texts(await page(client, "/en/"), "//tbody//th") == ["New title"]
+    resp = await client.patch(
+        f"/api/v1/articles/{article['id']}", json={"status": "draft"}, headers=bearer(editor_token)
+    )
+    assert resp.status == 200
+    await page(client, path, status=404)
+    doc = await page(client, "/en/")
+    assert doc.xpath("//tbody") == []
+
+
+async def test_scheduled_article_appears_when_due(client, editor_token):
+    soon = datetime.now(UTC) + timedelta(seconds=1)
+    await create(client, editor_token, published_at=soon.isoformat(timespec="microseconds"))
+    doc = await page(client, "/en/")
+    assert doc.xpath("//tbody") == []
+    await asyncio.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.05)
+    doc = await page(client, "/en/")
+    assert len(doc.xpath("//tbody/tr")) == 1
 
 
 @pytest.mark.parametrize(

@@ -61,8 +61,9 @@ class Board:
         offset: int,
         limit: int,
         now: datetime | None = None,
-    ) -> tuple[list[Row], int]:
-        """Rows newest first, and how many public articles the board pages through."""
+    ) -> tuple[list[Row], int, int | None]:
+        """Rows newest first, how many public articles the board pages through, and when
+        the next scheduled article becomes public (microseconds), if any."""
         now_us = to_us(now or utcnow())
         where, params = _PUBLIC, [now_us]
         if category is not None:
@@ -88,18 +89,18 @@ class Board:
                     )
                 row.titles[r["lang"]] = r["title"]
         total = await self._total(category, where, params, now_us, seq)
-        return list(rows.values()), total
+        return list(rows.values()), total.count, total.due_us
 
     async def _total(
         self, category: str | None, where: str, params: list[object], now_us: int, seq: int | None
-    ) -> int:
+    ) -> _Total:
         reader = self._db.reader
         if seq is None:
             async with reader.execute("SELECT coalesce(max(seq), 0) FROM changes") as cur:
                 seq = (await cur.fetchone())[0]
         cached = self._totals.get(category)
         if cached and cached.seq == seq and (cached.due_us is None or now_us < cached.due_us):
-            return cached.count
+            return cached
         async with reader.execute(f"SELECT count(*) FROM articles a WHERE {where}", params) as cur:
             count = (await cur.fetchone())[0]
         async with reader.execute(
@@ -110,5 +111,5 @@ class Board:
             due = (await cur.fetchone())[0]
         if len(self._totals) > 1000:  # categories come from URLs: keep the cache bounded
             self._totals.clear()
-        self._totals[category] = _Total(count, seq, due)
-        return count
+        total = self._totals[category] = _Total(count, seq, due)
+        return total

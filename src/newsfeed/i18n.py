@@ -84,6 +84,10 @@ class Language:
         """A count with the locale's grouping: 1,234."""
         return _decimal(value, self.locale)
 
+    def views(self, n: int) -> str:
+        """A hit count in words, with the locale's plural form: 1 view, 1,234 views."""
+        return self.ngettext("%(num)s view", "%(num)s views", n) % {"num": self.number(n)}
+
     def gettext(self, message: str) -> str:
         return self.translations.ugettext(message)
 

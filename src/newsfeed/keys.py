@@ -12,6 +12,7 @@ from newsfeed.feedcache import FeedCache
 from newsfeed.hits import Counter
 from newsfeed.i18n import Languages
 from newsfeed.metrics import Metrics
+from newsfeed.pagecache import PageCache
 from newsfeed.render import Cache
 from newsfeed.settings import Settings
 
@@ -27,5 +28,6 @@ languages_key = web.AppKey("languages_key", Languages)
 board_key = web.AppKey("board_key", Board)
 assets_key = web.AppKey("assets_key", Assets)
 bodies_key = web.AppKey("bodies_key", Cache)
+pages_key = web.AppKey("pages_key", PageCache)
 # feeds
 feed_cache_key = web.AppKey("feed_cache_key", FeedCache)

@@ -7,6 +7,7 @@ page's `Language` in the context (see i18n.py for why it travels there).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp_jinja2
@@ -24,8 +25,10 @@ from newsfeed.keys import (
     counter_key,
     db_key,
     languages_key,
+    pages_key,
     settings_key,
 )
+from newsfeed.pagecache import PageCache, Template, slot
 
 PER_PAGE = 20
 STATIC_MAX_AGE = 365 * 86_400
@@ -51,13 +54,16 @@ def setup(app: web.Application) -> None:
     app[assets_key] = Assets()
     app[bodies_key] = render.Cache()
     app[middleware.error_page_key] = error_page
-    app.cleanup_ctx.append(_board)
+    app.cleanup_ctx.append(_resources)
 
 
-async def _board(app: web.Application) -> AsyncIterator[None]:
-    """After the database: the board's cached totals belong to its connection."""
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    """After the database: the board's totals and the page cache read that file."""
     app[board_key] = Board(app[db_key])
+    cache = PageCache(app[settings_key].db_path)
+    app[pages_key] = cache
     yield
+    cache.close()
 
 
 # --- request pieces -----------------------------------------------------------------
@@ -85,13 +91,20 @@ def _category(request: web.Request) -> str | None:
     return category
 
 
-def _context(request: web.Request, language: Language, **extra: Any) -> dict[str, Any]:
-    """What every page's layout needs: languages, absolute links, feeds, assets."""
+def _context(
+    request: web.Request, language: Language, here: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """What every page's layout needs: languages, absolute links, feeds, assets.
+
+    `here` is the page's path after the language (with its query), normalized by the
+    handler; by default the request's own.
+    """
     app = request.app
     base = app[settings_key].base_url
-    rest = request.rel_url.raw_path[len(language.code) + 1 :]
-    query = request.rel_url.raw_query_string
-    here = rest + (f"?{query}" if query else "")
+    if here is None:
+        rest = request.rel_url.raw_path[len(language.code) + 1 :]
+        query = request.rel_url.raw_query_string
+        here = rest + (f"?{query}" if query else "")
     languages = app[languages_key]
     return {
         "language": language,
@@ -117,15 +130,116 @@ def _render(
     return response
 
 
-async def _count_view(request: web.Request, article_id: int) -> articles.Article | None:
-    """The public article with its hit count including this view: GET counts one, HEAD none.
+def _html(language: Language, body: bytes) -> web.Response:
+    return web.Response(
+        body=body,
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Content-Language": language.code},
+    )
 
-    The one place where a page view becomes a hit.
+
+def _board_path(page: int, category: str | None) -> str:
+    query = [f"page={page}"] if page > 1 else []
+    query += [f"category={category}"] if category else []
+    return "/" + ("?" + "&".join(query) if query else "")
+
+
+@dataclass(frozen=True, slots=True)
+class BoardView:
+    """A rendered board page with a gap per row for its hit count."""
+
+    template: Template
+    ids: tuple[int, ...]
+    stored_hits: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    """A rendered article page with one gap for its hit count, and what it was read as."""
+
+    template: Template
+    article: articles.Article
+
+
+async def _board_view(
+    request: web.Request, language: Language, page: int, category: str | None
+) -> BoardView:
+    """From the page cache, or read and rendered (and kept) now."""
+    cache, now_us = request.app[pages_key], articles.to_us(articles.utcnow())
+    key = ("board", language.code, category, page)
+    view: BoardView | None = cache.get(key, now_us)
+    if view is not None:
+        return view
+    version = cache.version()
+    rows, total, due_us = await request.app[board_key].page(
+        category=category, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
+    )
+    if page > 1 and not rows:
+        raise problems.not_found(f"The board has no page {page}.")
+    context = _context(
+        request,
+        language,
+        _board_path(page, category),
+        rows=rows,
+        hits=[slot(i) for i in range(len(rows))],
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        category=category,
+    )
+    html = aiohttp_jinja2.render_string("board.html", request, context)
+    view = BoardView(Template.cut(html), tuple(r.id for r in rows), tuple(r.hits for r in rows))
+    cache.put(key, version, view, due_us)
+    return view
+
+
+async def _count_view(
+    request: web.Request, language: Language, article_id: int
+) -> tuple[ArticleView, int] | None:
+    """The public article's page and its hit count including this view: GET counts one,
+    HEAD none. The one place where a page view becomes a hit.
+
+    The page comes from the cache when the database is unchanged since it was read;
+    the check runs inside the counter's read, so no flush can fall between the two.
     """
-    counter, db = request.app[counter_key], request.app[db_key]
-    if request.method == "GET":
-        return await counter.view(articles.get, db, article_id)
-    return await counter.article(articles.get, db, article_id)
+    app = request.app
+    cache, counter, db = app[pages_key], app[counter_key], app[db_key]
+    key = ("article", language.code, article_id)
+    found: dict[str, Any] = {}
+
+    async def fetch() -> articles.Article | None:
+        found.clear()
+        view = cache.get(key, 0)
+        if view is not None:
+            found["view"] = view
+            return view.article
+        found["version"] = cache.version()
+        found["article"] = await articles.get(db, article_id)
+        return found["article"]
+
+    count = counter.view if request.method == "GET" else counter.article
+    shown = await count(fetch)
+    if shown is None:
+        return None
+    if "view" in found:
+        return found["view"], shown.hits
+    stored = found["article"]
+    text = stored.text_for(language.code, app[languages_key].codes)
+    body = app[bodies_key].html((stored.id, stored.version, text.lang), text.body)
+    context = _context(
+        request,
+        language,
+        f"/articles/{stored.id}",
+        article=stored,
+        text=text,
+        body=body,
+        hits_text=slot(0),
+    )
+    html = aiohttp_jinja2.render_string("article.html", request, context)
+    view = ArticleView(Template.cut(html), stored)
+    cache.put(key, found["version"], view)
+    return view, shown.hits
 
 
 # --- handlers -----------------------------------------------------------------------
@@ -140,36 +254,22 @@ async def board(request: web.Request) -> web.Response:
     language = _language(request)
     page, category = _page_number(request), _category(request)
     counter = request.app[counter_key]
-    rows, total = await counter.read(
-        request.app[board_key].page, category=category, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
-    )
-    if page > 1 and not rows:
-        raise problems.not_found(f"The board has no page {page}.")
-    pages = max(1, -(-total // PER_PAGE))
-    hits = {row.id: row.hits + counter.delta(row.id) for row in rows}
-    context = _context(
-        request,
-        language,
-        rows=rows,
-        hits=hits,
-        total=total,
-        page=page,
-        pages=pages,
-        category=category,
-    )
-    return _render(request, "board.html", context)
+    view = await counter.read(_board_view, request, language, page, category)
+    hits = [
+        language.number(stored + counter.delta(article_id))
+        for article_id, stored in zip(view.ids, view.stored_hits, strict=True)
+    ]
+    return _html(language, view.template.fill(hits))
 
 
 async def article(request: web.Request) -> web.Response:
     language = _language(request)
     article_id = validation.positive_id(request.match_info["id"])
-    found = None if article_id is None else await _count_view(request, article_id)
+    found = None if article_id is None else await _count_view(request, language, article_id)
     if found is None:
         raise problems.not_found(f"There is no article {request.match_info['id']!r}.")
-    text = found.text_for(language.code, request.app[languages_key].codes)
-    body = request.app[bodies_key].html((found.id, found.version, text.lang), text.body)
-    context = _context(request, language, article=found, text=text, body=body)
-    return _render(request, "article.html", context)
+    view, hits = found
+    return _html(language, view.template.fill([language.views(hits)]))
 
 
 async def search_page(request: web.Request) -> web.Response:

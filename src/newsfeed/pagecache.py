@@ -1,0 +1,94 @@
+"""Rendered pages kept exactly as long as the database they were read from is unchanged.
+
+SQLite's `PRAGMA data_version` changes whenever any other connection, in this process or
+another, commits to the file: an editorial write, a hit flush, a migration. A page read
+and rendered between two equal readings of it is therefore exact until the number moves.
+The reading is a lookup in shared memory, a few microseconds, so it runs on the event
+loop on a connection of its own that never writes.
+
+Hit counts change far more often than anything else on a page, so a page is kept as
+byte chunks with gaps for its counts (`Template`); each response fills the gaps with the
+stored count read with the page plus this process's views not yet flushed (hits.Counter),
+which is exact while no flush has committed, i.e. while `data_version` is unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SLOT = re.compile("\x00(\\d+)\x00")  # NUL never occurs in stored text (validation refuses it)
+
+
+def slot(index: int) -> str:
+    """A placeholder to render in place of the index-th count; see `Template`."""
+    return f"\x00{index}\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A rendered page cut at its slots: chunks[0], gap 0, chunks[1], gap 1, ..."""
+
+    chunks: tuple[bytes, ...]
+    order: tuple[int, ...]  # which slot each gap holds
+
+    @classmethod
+    def cut(cls, html: str) -> Template:
+        pieces = _SLOT.split(html)
+        return cls(
+            tuple(piece.encode() for piece in pieces[0::2]),
+            tuple(int(index) for index in pieces[1::2]),
+        )
+
+    def fill(self, values: Sequence[str]) -> bytes:
+        out = [self.chunks[0]]
+        for index, chunk in zip(self.order, self.chunks[1:], strict=True):
+            out.append(values[index].encode())
+            out.append(chunk)
+        return b"".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    version: int
+    due_us: int | None  # a scheduled article becomes public then: the page is stale
+    value: Any
+
+
+class PageCache:
+    """Entries by key, valid while `data_version` is what it was when they were read."""
+
+    def __init__(self, path: Path, size: int = 1024) -> None:
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._size = size
+        self._entries: dict[Hashable, Entry] = {}
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def version(self) -> int:
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def get(self, key: Hashable, now_us: int) -> Any | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry.version != self.version() or (entry.due_us is not None and now_us >= entry.due_us):
+            del self._entries[key]
+            return None
+        return entry.value
+
+    def put(self, key: Hashable, version: int, value: Any, due_us: int | None = None) -> None:
+        """Keep `value` if it was read while the database stayed at `version`."""
+        if version != self.version():
+            return
+        if len(self._entries) >= self._size:
+            del self._entries[next(iter(self._entries))]
+        self._entries[key] = Entry(version, due_us, value)
+
+    def clear(self) -> None:
+        self._entries.clear()
