@@ -8,6 +8,7 @@ moves (any editorial write, from any process) or a scheduled article comes due.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -53,6 +54,7 @@ class Board:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._totals: dict[str | None, _Total] = {}
+        self._counting = asyncio.Lock()  # one recount at a time; the others reuse it
 
     async def page(
         self,
@@ -98,18 +100,21 @@ class Board:
         if seq is None:
             async with reader.execute("SELECT coalesce(max(seq), 0) FROM changes") as cur:
                 seq = (await cur.fetchone())[0]
-        cached = self._totals.get(category)
-        if cached and cached.seq == seq and (cached.due_us is None or now_us < cached.due_us):
-            return cached
-        async with reader.execute(f"SELECT count(*) FROM articles a WHERE {where}", params) as cur:
-            count = (await cur.fetchone())[0]
-        async with reader.execute(
-            "SELECT min(a.published_us) FROM articles a "
-            "WHERE a.status = 'published' AND a.published_us > ?",
-            (now_us,),
-        ) as cur:
-            due = (await cur.fetchone())[0]
-        if len(self._totals) > 1000:  # categories come from URLs: keep the cache bounded
-            self._totals.clear()
-        total = self._totals[category] = _Total(count, seq, due)
-        return total
+        async with self._counting:
+            cached = self._totals.get(category)
+            if cached and cached.seq >= seq and (cached.due_us is None or now_us < cached.due_us):
+                return cached
+            async with reader.execute(
+                f"SELECT count(*) FROM articles a WHERE {where}", params
+            ) as cur:
+                count = (await cur.fetchone())[0]
+            async with reader.execute(
+                "SELECT min(a.published_us) FROM articles a "
+                "WHERE a.status = 'published' AND a.published_us > ?",
+                (now_us,),
+            ) as cur:
+                due = (await cur.fetchone())[0]
+            if len(self._totals) > 1000:  # categories come from URLs: keep it bounded
+                self._totals.clear()
+            total = self._totals[category] = _Total(count, seq, due)
+            return total

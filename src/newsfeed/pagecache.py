@@ -14,9 +14,11 @@ which is exact while no flush has committed, i.e. while `data_version` is unchan
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import sqlite3
-from collections.abc import Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +68,7 @@ class PageCache:
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._size = size
         self._entries: dict[Hashable, Entry] = {}
+        self._building: dict[Hashable, asyncio.Future[None]] = {}
 
     def close(self) -> None:
         self._conn.close()
@@ -89,6 +92,33 @@ class PageCache:
         if len(self._entries) >= self._size:
             del self._entries[next(iter(self._entries))]
         self._entries[key] = Entry(version, due_us, value)
+
+    async def get_or_build(
+        self,
+        key: Hashable,
+        now_us: int,
+        build: Callable[[], Awaitable[tuple[Any, int | None]]],
+    ) -> Any:
+        """The kept value, or `build()`'s (value, due_us), kept unless None.
+
+        Concurrent misses of one key wait for a single build instead of each reading and
+        rendering the same page (right after a write, every reader misses at once).
+        """
+        while (value := self.get(key, now_us)) is None and key in self._building:
+            with contextlib.suppress(Exception):  # the builder reports its own failure
+                await asyncio.shield(self._building[key])
+        if value is not None:
+            return value
+        version = self.version()
+        done = self._building[key] = asyncio.get_running_loop().create_future()
+        try:
+            value, due_us = await build()
+        finally:
+            del self._building[key]
+            done.set_result(None)
+        if value is not None:
+            self.put(key, version, value, due_us)
+        return value
 
     def clear(self) -> None:
         self._entries.clear()

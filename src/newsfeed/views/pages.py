@@ -166,31 +166,31 @@ async def _board_view(
     request: web.Request, language: Language, page: int, category: str | None
 ) -> BoardView:
     """From the page cache, or read and rendered (and kept) now."""
-    cache, now_us = request.app[pages_key], articles.to_us(articles.utcnow())
+
+    async def build() -> tuple[BoardView, int | None]:
+        rows, total, due_us = await request.app[board_key].page(
+            category=category, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
+        )
+        if page > 1 and not rows:
+            raise problems.not_found(f"The board has no page {page}.")
+        context = _context(
+            request,
+            language,
+            _board_path(page, category),
+            rows=rows,
+            hits=[slot(i) for i in range(len(rows))],
+            total=total,
+            page=page,
+            pages=max(1, -(-total // PER_PAGE)),
+            category=category,
+        )
+        html = aiohttp_jinja2.render_string("board.html", request, context)
+        ids, stored = tuple(r.id for r in rows), tuple(r.hits for r in rows)
+        return BoardView(Template.cut(html), ids, stored), due_us
+
     key = ("board", language.code, category, page)
-    view: BoardView | None = cache.get(key, now_us)
-    if view is not None:
-        return view
-    version = cache.version()
-    rows, total, due_us = await request.app[board_key].page(
-        category=category, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
-    )
-    if page > 1 and not rows:
-        raise problems.not_found(f"The board has no page {page}.")
-    context = _context(
-        request,
-        language,
-        _board_path(page, category),
-        rows=rows,
-        hits=[slot(i) for i in range(len(rows))],
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
-        category=category,
-    )
-    html = aiohttp_jinja2.render_string("board.html", request, context)
-    view = BoardView(Template.cut(html), tuple(r.id for r in rows), tuple(r.hits for r in rows))
-    cache.put(key, version, view, due_us)
+    now_us = articles.to_us(articles.utcnow())
+    view: BoardView = await request.app[pages_key].get_or_build(key, now_us, build)
     return view
 
 
@@ -201,45 +201,44 @@ async def _count_view(
     HEAD none. The one place where a page view becomes a hit.
 
     The page comes from the cache when the database is unchanged since it was read;
-    the check runs inside the counter's read, so no flush can fall between the two.
+    that check runs inside the counter's read, so no flush can fall between the two.
     """
     app = request.app
-    cache, counter, db = app[pages_key], app[counter_key], app[db_key]
+    cache, counter = app[pages_key], app[counter_key]
     key = ("article", language.code, article_id)
-    found: dict[str, Any] = {}
+    found: list[ArticleView] = []
+
+    async def build() -> tuple[ArticleView | None, None]:
+        stored = await articles.get(app[db_key], article_id)
+        if stored is None:
+            return None, None
+        text = stored.text_for(language.code, app[languages_key].codes)
+        body = app[bodies_key].html((stored.id, stored.version, text.lang), text.body)
+        context = _context(
+            request,
+            language,
+            f"/articles/{stored.id}",
+            article=stored,
+            text=text,
+            body=body,
+            hits_text=slot(0),
+        )
+        html = aiohttp_jinja2.render_string("article.html", request, context)
+        return ArticleView(Template.cut(html), stored), None
 
     async def fetch() -> articles.Article | None:
         found.clear()
-        view = cache.get(key, 0)
-        if view is not None:
-            found["view"] = view
-            return view.article
-        found["version"] = cache.version()
-        found["article"] = await articles.get(db, article_id)
-        return found["article"]
+        view: ArticleView | None = await cache.get_or_build(key, 0, build)
+        if view is None:
+            return None
+        found.append(view)
+        return view.article
 
     count = counter.view if request.method == "GET" else counter.article
     shown = await count(fetch)
     if shown is None:
         return None
-    if "view" in found:
-        return found["view"], shown.hits
-    stored = found["article"]
-    text = stored.text_for(language.code, app[languages_key].codes)
-    body = app[bodies_key].html((stored.id, stored.version, text.lang), text.body)
-    context = _context(
-        request,
-        language,
-        f"/articles/{stored.id}",
-        article=stored,
-        text=text,
-        body=body,
-        hits_text=slot(0),
-    )
-    html = aiohttp_jinja2.render_string("article.html", request, context)
-    view = ArticleView(Template.cut(html), stored)
-    cache.put(key, found["version"], view)
-    return view, shown.hits
+    return found[0], shown.hits
 
 
 # --- handlers -----------------------------------------------------------------------
