@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from newsfeed import articles
+from newsfeed import articles, editing
 from newsfeed.articles import NewArticle, Text
 from newsfeed.db import Database
 
@@ -160,7 +160,7 @@ async def seed(db: Database, langs: tuple[str, ...]) -> int:
     for sample in SAMPLES:
         texts = {lang: text for lang, text in sample.texts.items() if lang in langs}
         if texts:
-            await articles.create(db, NewArticle(**{**_fields(sample), "texts": texts}), langs)
+            await editing.create(db, NewArticle(**{**_fields(sample), "texts": texts}), langs)
     return len(SAMPLES)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from newsfeed import articles, auth, problems, validation
+from newsfeed import articles, auth, editing, problems, validation
 from newsfeed.articles import Article, Cursor
 from newsfeed.auth import Role
 from newsfeed.keys import counter_key, db_key, settings_key
@@ -98,7 +98,7 @@ async def create_article(request: web.Request) -> web.Response:
     settings, db = request.app[settings_key], request.app[db_key]
     await auth.require(db, request.headers.get("Authorization"), Role.EDITOR)
     new = validation.new_article(await read_json(request), settings.langs)
-    article = await articles.create(db, new, settings.langs)
+    article = await editing.create(db, new, settings.langs)
     return _article_response(request, article, 201)
 
 
@@ -108,7 +108,7 @@ async def patch_article(request: web.Request) -> web.Response:
     article_id = _article_id(request)
     if_match = validation.if_match(request.headers.get("If-Match"))
     changes = validation.article_patch(await read_json(request), settings.langs)
-    article = await articles.patch(db, article_id, changes, if_match)
+    article = await editing.patch(db, article_id, changes, if_match)
     return _article_response(request, article)
 
 
@@ -116,7 +116,7 @@ async def delete_article(request: web.Request) -> web.Response:
     db = request.app[db_key]
     await auth.require(db, request.headers.get("Authorization"), Role.EDITOR)
     article_id = _article_id(request)
-    await articles.delete(db, article_id, validation.if_match(request.headers.get("If-Match")))
+    await editing.delete(db, article_id, validation.if_match(request.headers.get("If-Match")))
     return web.Response(status=204)
 
 
@@ -126,7 +126,7 @@ async def put_translation(request: web.Request) -> web.Response:
     article_id, lang = _article_id(request), _lang(request)
     if_match = validation.if_match(request.headers.get("If-Match"))
     text = validation.text(await read_json(request))
-    article, created = await articles.put_translation(db, article_id, lang, text, if_match)
+    article, created = await editing.put_translation(db, article_id, lang, text, if_match)
     return _article_response(request, article, 201 if created else 200)
 
 
@@ -135,7 +135,7 @@ async def delete_translation(request: web.Request) -> web.Response:
     await auth.require(db, request.headers.get("Authorization"), Role.EDITOR)
     article_id, lang = _article_id(request), _lang(request)
     if_match = validation.if_match(request.headers.get("If-Match"))
-    await articles.delete_translation(db, article_id, lang, if_match, settings.langs)
+    await editing.delete_translation(db, article_id, lang, if_match, settings.langs)
     return web.Response(status=204)
 
 
