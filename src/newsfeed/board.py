@@ -9,8 +9,12 @@ moves (any editorial write, from any process) or a scheduled article comes due.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+import aiosqlite
 
 from newsfeed.articles import to_us, utcnow
 from newsfeed.db import Database
@@ -67,7 +71,7 @@ class Board:
         """Rows newest first, how many public articles the board pages through, and when
         the next scheduled article becomes public (microseconds), if any."""
         now_us = to_us(now or utcnow())
-        where, params = _PUBLIC, [now_us]
+        where, params = _PUBLIC, list[object]([now_us])
         if category is not None:
             where += " AND a.category = ?"
             params.append(category)
@@ -98,23 +102,25 @@ class Board:
     ) -> _Total:
         reader = self._db.reader
         if seq is None:
-            async with reader.execute("SELECT coalesce(max(seq), 0) FROM changes") as cur:
-                seq = (await cur.fetchone())[0]
+            seq = await _scalar(reader, "SELECT coalesce(max(seq), 0) FROM changes")
         async with self._counting:
             cached = self._totals.get(category)
             if cached and cached.seq >= seq and (cached.due_us is None or now_us < cached.due_us):
                 return cached
-            async with reader.execute(
-                f"SELECT count(*) FROM articles a WHERE {where}", params
-            ) as cur:
-                count = (await cur.fetchone())[0]
-            async with reader.execute(
+            count = await _scalar(reader, f"SELECT count(*) FROM articles a WHERE {where}", params)
+            due = await _scalar(
+                reader,
                 "SELECT min(a.published_us) FROM articles a "
                 "WHERE a.status = 'published' AND a.published_us > ?",
-                (now_us,),
-            ) as cur:
-                due = (await cur.fetchone())[0]
+                [now_us],
+            )
             if len(self._totals) > 1000:  # categories come from URLs: keep it bounded
                 self._totals.clear()
             total = self._totals[category] = _Total(count, seq, due)
             return total
+
+
+async def _scalar(conn: aiosqlite.Connection, sql: str, params: Sequence[object] = ()) -> Any:
+    async with conn.execute(sql, params) as cur:
+        row = await cur.fetchone()
+    return None if row is None else row[0]

@@ -83,7 +83,7 @@ async def search(
         "ORDER BY a.published_us DESC, a.id DESC LIMIT ? OFFSET ?"
     )
     async with db.reader.execute(sql, [*params, limit + 1, offset]) as cur:
-        rows = await cur.fetchall()
+        rows = list(await cur.fetchall())
     found = [Hit(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows[:limit]]
     return found, len(rows) > limit
 

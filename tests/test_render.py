@@ -1,0 +1,61 @@
+"""Markdown -> sanitized HTML: what editors may write, and what never gets through."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from newsfeed import render
+
+
+def test_commonmark():
+    html = render.markdown_html("# Head\n\n**b** _i_ `c`\n\n1. one\n2. two\n\n> quote")
+    doc = lxml.html.fromstring(f"<div>{html}</div>")
+    assert doc.xpath("//h1/text()") == ["Head"]
+    assert doc.xpath("//strong/text()") == ["b"] and doc.xpath("//em/text()") == ["i"]
+    assert doc.xpath("//ol/li/text()") == ["one", "two"]
+    assert doc.xpath("//blockquote/p/text()") == ["quote"]
+    assert render.markdown_html("") == ""
+
+
+def test_links_and_images_keep_web_urls():
+    html = render.markdown_html("[a](https://example.org/x?y=1&z=2) ![i](/img.png) <b>raw</b>")
+    doc = lxml.html.fromstring(f"<div>{html}</div>")
+    assert doc.xpath("//a/@href") == ["https://example.org/x?y=1&z=2"]
+    assert "noopener" in doc.xpath("//a/@rel")[0]
+    assert doc.xpath("//img/@src") == ["/img.png"]
+    assert doc.xpath("//b/text()") == ["raw"]
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[x](javascript:alert(1))",
+        '<a href="JAVASCRIPT:alert(1)">x</a>',
+        '<a href=" javascript:alert(1)">x</a>',
+        '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+        "<svg onload=alert(1)>",
+        '<p style="x" onclick="y">t</p>',
+        "<iframe src=//evil></iframe>",
+        "<<script>script>alert(1)<</script>/script>",
+    ],
+)
+def test_nothing_active_gets_through(markdown):
+    html = render.markdown_html(markdown)
+    doc = lxml.html.fromstring(f"<div>{html}</div>")
+    assert not doc.xpath("//script | //svg | //iframe | //*[@style]")
+    for element in doc.iter():
+        for name, value in element.attrib.items():
+            assert not name.startswith("on")
+            assert not value.strip().lower().startswith(("javascript:", "data:"))
+
+
+def test_cache_renders_once_per_version():
+    cache = render.Cache(size=2)
+    assert cache.html((1, 1, "en"), "*a*") == "<p><em>a</em></p>\n"
+    assert cache.html((1, 1, "en"), "ignored: same version") == "<p><em>a</em></p>\n"
+    assert cache.html((1, 2, "en"), "*b*") == "<p><em>b</em></p>\n"
+    cache.html((2, 1, "en"), "c")
+    assert cache.html((1, 1, "en"), "*again*") == "<p><em>again</em></p>\n"  # evicted
