@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from newsfeed.views import api, feeds, ops, pages
+from newsfeed.views import api, feeds, ops, pages, static
 
 
 def setup(app: web.Application) -> None:
@@ -30,7 +30,7 @@ def setup(app: web.Application) -> None:
     )
     # public pages (HTML, localized)
     r.add_get("/", pages.root, name="root")
-    r.add_get("/static/{name}", pages.static_file, name="static")
+    r.add_get("/static/{name}", static.static_file, name="static")
     r.add_get("/{lang}/", pages.board, name="board")
     r.add_get("/{lang}/articles/{id}", pages.article, name="article")
     r.add_get("/{lang}/search", pages.search_page, name="search")

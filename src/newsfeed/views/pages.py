@@ -31,7 +31,6 @@ from newsfeed.keys import (
 from newsfeed.pagecache import PageCache, Template, slot
 
 PER_PAGE = 20
-STATIC_MAX_AGE = 365 * 86_400
 
 
 # --- setup --------------------------------------------------------------------------
@@ -274,7 +273,7 @@ async def article(request: web.Request) -> web.Response:
 async def search_page(request: web.Request) -> web.Response:
     language = _language(request)
     page = _page_number(request)
-    query = request.query.get("q", "")
+    query = request.query.get("q", "")[:200]  # what the form allows; longer is not a search
     words = search.terms(query)
     found, more = await search.search(
         request.app[db_key], language.code, words, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
@@ -291,22 +290,6 @@ async def search_page(request: web.Request) -> web.Response:
         excerpt=search.excerpt,
     )
     return _render(request, "search.html", context)
-
-
-async def static_file(request: web.Request) -> web.Response:
-    asset = request.app[assets_key].get(request.match_info["name"])
-    if asset is None:
-        raise web.HTTPNotFound()
-    current = request.query.get("v") == asset.version
-    headers = {
-        "ETag": asset.etag,
-        "Cache-Control": f"public, max-age={STATIC_MAX_AGE}, immutable"
-        if current
-        else "public, max-age=3600",
-    }
-    if asset.etag in request.headers.get("If-None-Match", ""):
-        return web.Response(status=304, headers=headers)
-    return web.Response(body=asset.body, content_type=asset.content_type, headers=headers)
 
 
 async def error_page(request: web.Request, problem: problems.Problem) -> web.StreamResponse:
