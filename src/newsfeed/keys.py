@@ -14,6 +14,7 @@ from newsfeed.i18n import Languages
 from newsfeed.metrics import Metrics
 from newsfeed.pagecache import PageCache
 from newsfeed.render import Cache
+from newsfeed.search import Index
 from newsfeed.settings import Settings
 
 settings_key = web.AppKey("settings_key", Settings)
@@ -29,5 +30,6 @@ board_key = web.AppKey("board_key", Board)
 assets_key = web.AppKey("assets_key", Assets)
 bodies_key = web.AppKey("bodies_key", Cache)
 pages_key = web.AppKey("pages_key", PageCache)
+search_key = web.AppKey("search_key", Index)
 # feeds
 feed_cache_key = web.AppKey("feed_cache_key", FeedCache)

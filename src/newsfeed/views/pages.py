@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp_jinja2
 import jinja2
@@ -26,6 +27,7 @@ from newsfeed.keys import (
     db_key,
     languages_key,
     pages_key,
+    search_key,
     settings_key,
 )
 from newsfeed.pagecache import PageCache, Template, slot
@@ -57,11 +59,13 @@ def setup(app: web.Application) -> None:
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
-    """After the database: the board's totals and the page cache read that file."""
+    """After the database: the board's totals, the page cache and search read that file."""
     app[board_key] = Board(app[db_key])
     cache = PageCache(app[settings_key].db_path)
     app[pages_key] = cache
+    index = app[search_key] = await search.Index.open(app[settings_key].db_path)
     yield
+    await index.close()
     cache.close()
 
 
@@ -274,22 +278,30 @@ async def search_page(request: web.Request) -> web.Response:
     language = _language(request)
     page = _page_number(request)
     query = request.query.get("q", "")[:200]  # what the form allows; longer is not a search
-    words = search.terms(query)
-    found, more = await search.search(
-        request.app[db_key], language.code, words, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
-    )
-    context = _context(
-        request,
-        language,
-        query=query,
-        words=words,
-        found=found,
-        more=more,
-        page=page,
-        highlight=search.highlight,
-        excerpt=search.excerpt,
-    )
-    return _render(request, "search.html", context)
+
+    async def build() -> tuple[bytes, int | None]:
+        words = search.terms(query)
+        found, more, due_us = await request.app[search_key].search(
+            language.code, words, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
+        )
+        here = f"/search?q={quote(query)}" + (f"&page={page}" if page > 1 else "")
+        context = _context(
+            request,
+            language,
+            here,
+            query=query,
+            words=words,
+            found=found,
+            more=more,
+            page=page,
+            highlight=search.highlight,
+            excerpt=search.excerpt,
+        )
+        return aiohttp_jinja2.render_string("search.html", request, context).encode(), due_us
+
+    key = ("search", language.code, query, page)
+    now_us = articles.to_us(articles.utcnow())
+    return _html(language, await request.app[pages_key].get_or_build(key, now_us, build))
 
 
 async def error_page(request: web.Request, problem: problems.Problem) -> web.StreamResponse:
