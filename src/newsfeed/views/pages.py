@@ -1,14 +1,15 @@
 """The public HTML pages: language negotiation, the board, articles, search, errors.
 
 Handlers parse and check the request, call storage, and render a template with the
-page's `Language` in the context (see i18n.py for why it travels there).
+page's `Language` in the context (see i18n.py for why it travels there). Rendered pages
+are kept in the page cache (pagecache.py) until the database changes; only hit counts
+are filled in per response.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 import aiohttp_jinja2
@@ -31,6 +32,7 @@ from newsfeed.keys import (
     settings_key,
 )
 from newsfeed.pagecache import PageCache, Template, slot
+from newsfeed.views import site
 
 PER_PAGE = 20
 
@@ -69,79 +71,6 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     cache.close()
 
 
-# --- request pieces -----------------------------------------------------------------
-
-
-def _language(request: web.Request) -> Language:
-    language = request.app[languages_key].get(request.match_info["lang"])
-    if language is None:
-        raise problems.not_found(f"{request.match_info['lang']!r} is not a language of this site.")
-    return language
-
-
-def _page_number(request: web.Request) -> int:
-    raw = request.query.get("page", "1")
-    number = validation.positive_id(raw)
-    if number is None or number > 1_000_000:
-        raise problems.bad_request("page must be a whole number from 1.")
-    return number
-
-
-def _category(request: web.Request) -> str | None:
-    category = request.query.get("category")
-    if category is not None and not validation.CATEGORY_RE.match(category):
-        raise problems.bad_request("category must match [a-z0-9-]{1,40}.")
-    return category
-
-
-def _context(
-    request: web.Request, language: Language, here: str | None = None, **extra: Any
-) -> dict[str, Any]:
-    """What every page's layout needs: languages, absolute links, feeds, assets.
-
-    `here` is the page's path after the language (with its query), normalized by the
-    handler; by default the request's own.
-    """
-    app = request.app
-    base = app[settings_key].base_url
-    if here is None:
-        rest = request.rel_url.raw_path[len(language.code) + 1 :]
-        query = request.rel_url.raw_query_string
-        here = rest + (f"?{query}" if query else "")
-    languages = app[languages_key]
-    return {
-        "language": language,
-        "lang": language.code,
-        "languages": languages,
-        "base_url": base,
-        "canonical": f"{base}/{language.code}{here}",
-        "alternates": [
-            (other, f"{base}/{other.code}{here}")
-            for other in languages.values()
-            if other.code != language.code
-        ],
-        "static": app[assets_key].url,
-        **extra,
-    }
-
-
-def _render(
-    request: web.Request, name: str, context: dict[str, Any], status: int = 200
-) -> web.Response:
-    response = aiohttp_jinja2.render_template(name, request, context, status=status)
-    response.headers["Content-Language"] = context["lang"]
-    return response
-
-
-def _html(language: Language, body: bytes) -> web.Response:
-    return web.Response(
-        body=body,
-        content_type="text/html",
-        charset="utf-8",
-        headers={"Content-Language": language.code},
-    )
-
-
 def _board_path(page: int, category: str | None) -> str:
     query = [f"page={page}"] if page > 1 else []
     query += [f"category={category}"] if category else []
@@ -176,7 +105,7 @@ async def _board_view(
         )
         if page > 1 and not rows:
             raise problems.not_found(f"The board has no page {page}.")
-        context = _context(
+        context = site.context(
             request,
             language,
             _board_path(page, category),
@@ -217,7 +146,7 @@ async def _count_view(
             return None, None
         text = stored.text_for(language.code, app[languages_key].codes)
         body = app[bodies_key].html((stored.id, stored.version, text.lang), text.body)
-        context = _context(
+        context = site.context(
             request,
             language,
             f"/articles/{stored.id}",
@@ -253,30 +182,30 @@ async def root(request: web.Request) -> web.StreamResponse:
 
 
 async def board(request: web.Request) -> web.Response:
-    language = _language(request)
-    page, category = _page_number(request), _category(request)
+    language = site.language_of(request)
+    page, category = site.page_number(request), site.category_of(request)
     counter = request.app[counter_key]
     view = await counter.read(_board_view, request, language, page, category)
     hits = [
         language.number(stored + counter.delta(article_id))
         for article_id, stored in zip(view.ids, view.stored_hits, strict=True)
     ]
-    return _html(language, view.template.fill(hits))
+    return site.html(language, view.template.fill(hits))
 
 
 async def article(request: web.Request) -> web.Response:
-    language = _language(request)
+    language = site.language_of(request)
     article_id = validation.positive_id(request.match_info["id"])
     found = None if article_id is None else await _count_view(request, language, article_id)
     if found is None:
         raise problems.not_found(f"There is no article {request.match_info['id']!r}.")
     view, hits = found
-    return _html(language, view.template.fill([language.views(hits)]))
+    return site.html(language, view.template.fill([language.views(hits)]))
 
 
 async def search_page(request: web.Request) -> web.Response:
-    language = _language(request)
-    page = _page_number(request)
+    language = site.language_of(request)
+    page = site.page_number(request)
     query = request.query.get("q", "")[:200]  # what the form allows; longer is not a search
 
     async def build() -> tuple[bytes, int | None]:
@@ -285,7 +214,7 @@ async def search_page(request: web.Request) -> web.Response:
             language.code, words, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
         )
         here = f"/search?q={quote(query)}" + (f"&page={page}" if page > 1 else "")
-        context = _context(
+        context = site.context(
             request,
             language,
             here,
@@ -301,13 +230,13 @@ async def search_page(request: web.Request) -> web.Response:
 
     key = ("search", language.code, query, page)
     now_us = articles.to_us(articles.utcnow())
-    return _html(language, await request.app[pages_key].get_or_build(key, now_us, build))
+    return site.html(language, await request.app[pages_key].get_or_build(key, now_us, build))
 
 
 async def error_page(request: web.Request, problem: problems.Problem) -> web.StreamResponse:
     """Errors under /{lang}/ as a page in that language, with the error's status."""
     language = request.app[languages_key][request.path.split("/", 2)[1]]
-    context = _context(request, language, status=problem.status, canonical=None, alternates=[])
-    response = _render(request, "error.html", context, status=problem.status)
+    context = site.context(request, language, status=problem.status, canonical=None, alternates=[])
+    response = site.render(request, "error.html", context, status=problem.status)
     response.headers.update(problem.headers)
     return response
