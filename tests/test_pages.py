@@ -292,7 +292,8 @@ async def test_scheduled_article_appears_when_due(client, editor_token):
     soon = datetime.now(UTC) + timedelta(seconds=1)
     await create(client, editor_token, published_at=soon.isoformat(timespec="microseconds"))
     doc = await page(client, "/en/")
-    assert doc.xpath("//tbody") == []
+    if datetime.now(UTC) < soon:  # a slow machine may already be past it: nothing to check
+        assert doc.xpath("//tbody") == []
     await asyncio.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.05)
     doc = await page(client, "/en/")
     assert len(doc.xpath("//tbody/tr")) == 1
