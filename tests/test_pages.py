@@ -405,3 +405,12 @@ async def test_pages_have_no_inline_script_or_style(client, editor_token):
         resp = await client.get(path)
         doc = lxml.html.fromstring(await resp.text())
         assert not doc.xpath("//script | //style | //*[@style]"), path
+
+
+async def test_language_without_trailing_slash_redirects_to_the_board(client):
+    resp = await client.get("/en", allow_redirects=False)
+    assert resp.status == 308
+    assert resp.headers["Location"] == "/en/"
+    resp = await client.get("/fr", allow_redirects=False)
+    assert resp.status == 404
+    assert resp.content_type == "application/problem+json"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from newsfeed.keys import settings_key
 from newsfeed.views import api, feeds, ops, pages, static
 
 
@@ -31,6 +32,8 @@ def setup(app: web.Application) -> None:
     # public pages (HTML, localized)
     r.add_get("/", pages.root, name="root")
     r.add_get("/static/{name}", static.static_file, name="static")
+    for lang in app[settings_key].langs:  # only real languages, so /metrics stays itself
+        r.add_get(f"/{lang}", pages.language_root, name=f"language-root-{lang}")
     r.add_get("/{lang}/", pages.board, name="board")
     r.add_get("/{lang}/articles/{id}", pages.article, name="article")
     r.add_get("/{lang}/search", pages.search_page, name="search")

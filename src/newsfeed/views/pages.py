@@ -181,6 +181,11 @@ async def root(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/{lang}/", headers={"Vary": "Accept-Language"})
 
 
+async def language_root(request: web.Request) -> web.StreamResponse:
+    """`/ko` -> `/ko/`: people type the language without the slash."""
+    raise web.HTTPPermanentRedirect(f"{request.path}/")
+
+
 async def board(request: web.Request) -> web.Response:
     language = site.language_of(request)
     page, category = site.page_number(request), site.category_of(request)
