@@ -38,7 +38,7 @@ async def _hit_counter(app: web.Application) -> AsyncIterator[None]:
     """After the database (so cleaned up before it): the final flush needs the writer."""
     counter = hits.Counter(app[db_key])
     app[counter_key] = counter
-    counter.start()
+    await counter.start(app[settings_key].db_path)
     yield
     await counter.stop()
 

@@ -8,19 +8,24 @@ view, as a read-modify-write in Python would. A clean shutdown flushes what is l
 SIGKILL loses at most the views acknowledged since the last flush (one interval's worth).
 
 The count shown is the stored value plus this process's unflushed views: the batch being
-written (kept apart until its commit returns) and those counted since. A read of the
-stored value must not straddle a flush's commit, or the batch would be counted twice or
-not at all. The counter is therefore a seqlock: `_seq` is odd while a flush transaction
-is open; a read that started on an even value and ends on the same value saw the
-database either before or after every commit the process made, consistently with the
-deltas in memory at that instant. A read that overlaps a flush waits for it and runs again.
+written (kept apart until its commit returns) and those counted since. Two things keep
+that sum exact while flushes commit under concurrent reads:
 
-Usage, always adding the deltas in the same step as the read returns (no `await` between):
+- The stored value is read on the counter's own connection, one statement per thread
+  call (`execute_fetchall`). A connection that several requests use at once keeps its
+  read transaction, and so an old snapshot, open for as long as any of their cursors is
+  unfinished, which under load can be indefinitely; here each read sees the database as
+  of the moment it runs.
+- A seqlock: `_seq` is odd while a flush transaction is open. A read that started on an
+  even value and ended on the same value ran wholly before or wholly after each commit,
+  consistently with the deltas in memory when it returns. A read that overlapped a flush
+  waits for it and runs again.
+
+Usage (the article fetch itself may use any connection; the hits come from here):
 
     article = await counter.article(articles.get, db, article_id)       # JSON read
     article = await counter.view(articles.get, db, article_id)          # page: counts one
-    found, total = await counter.read(articles.board, db, offset=0)     # any other read
-    shown = [counter.shown(a) for a in found]
+    hits = await counter.counts([a.id for a in rows])                   # a list's counts
 """
 
 from __future__ import annotations
@@ -30,12 +35,15 @@ import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
+import aiosqlite
+
 from newsfeed.articles import Article, to_us, utcnow
-from newsfeed.db import Database
+from newsfeed.db import BUSY_TIMEOUT_MS, Database
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +55,9 @@ T = TypeVar("T")
 class Counter:
     """This process's unflushed views and the task that writes them to the database."""
 
-    def __init__(self, db: Database, interval: float = FLUSH_INTERVAL) -> None:
+    def __init__(self, db: Database, interval: float | None = None) -> None:
         self._db = db
-        self._interval = interval
+        self._interval = FLUSH_INTERVAL if interval is None else interval
         self._pending: dict[int, int] = {}  # counted since the last flush started
         self._inflight: dict[int, int] = {}  # the batch being written, until its commit returns
         self._seq = 0  # odd while a flush transaction is open (a seqlock)
@@ -57,69 +65,75 @@ class Counter:
         self._idle.set()
         self._flush_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._reader: aiosqlite.Connection | None = None
         self.counted = 0  # views acknowledged by this process since it started
         self.flushed = 0  # of those, views committed to the database
 
     # --- reads ----------------------------------------------------------------------
 
-    async def read(self, fetch: Callable[..., Awaitable[T]], *args: object, **kwargs: object) -> T:
-        """Run `fetch(*args)`, a database read that no commit of this process's hits overlapped.
-
-        Add the deltas (`shown`, `delta`) right after it returns, before any other `await`.
-        """
-        return await self._consistent(fetch, args, kwargs)
-
     def delta(self, article_id: int) -> int:
         """Views of the article this process acknowledged that the database may not hold."""
         return self._inflight.get(article_id, 0) + self._pending.get(article_id, 0)
 
-    def shown(self, article: Article) -> Article:
-        """The article with its hit count as readers should see it."""
-        extra = self.delta(article.id)
-        return dataclasses.replace(article, hits=article.hits + extra) if extra else article
+    async def read(self, fetch: Callable[..., Awaitable[T]], *args: object, **kwargs: object) -> T:
+        """`fetch(*args, **kwargs)` run so that no flush of this process committed meanwhile.
+
+        Prefer `counts()` for hit counts: it reads them where the snapshot is current.
+        """
+        return await self._consistent(lambda: fetch(*args, **kwargs))
+
+    async def counts(self, article_ids: Sequence[int]) -> dict[int, int]:
+        """Current counts as readers should see them; ids that no longer exist are left out."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return {}
+        stored = await self._consistent(self._stored, ids)
+        return {i: n + self.delta(i) for i, n in stored.items()}
 
     async def article(
-        self,
-        fetch: Callable[..., Awaitable[Article | None]],
-        *args: object,
-        **kwargs: object,
+        self, fetch: Callable[..., Awaitable[Article | None]], *args: object, **kwargs: object
     ) -> Article | None:
-        """One article from `fetch(*args)`, its hits including this process's pending ones."""
-        found = await self._consistent(fetch, args, kwargs)
-        return None if found is None else self.shown(found)
+        """One article from `fetch(*args, **kwargs)`, with its current hit count."""
+        found = await fetch(*args, **kwargs)
+        if found is None:
+            return None
+        return self._with_hits(found, await self.counts([found.id]))
 
     async def articles(
-        self,
-        fetch: Callable[..., Awaitable[list[Article]]],
-        *args: object,
-        **kwargs: object,
+        self, fetch: Callable[..., Awaitable[list[Article]]], *args: object, **kwargs: object
     ) -> list[Article]:
-        """A list of articles from `fetch(*args)`, each with its pending hits."""
-        found = await self._consistent(fetch, args, kwargs)
-        return [self.shown(a) for a in found]
+        """Articles from `fetch(*args, **kwargs)`, each with its current hit count."""
+        found = await fetch(*args, **kwargs)
+        counts = await self.counts([a.id for a in found])
+        return [self._with_hits(a, counts) for a in found]
+
+    @staticmethod
+    def _with_hits(article: Article, counts: dict[int, int]) -> Article:
+        hits = counts.get(article.id, article.hits)
+        return article if hits == article.hits else dataclasses.replace(article, hits=hits)
 
     # --- counting -------------------------------------------------------------------
 
     async def view(
-        self,
-        fetch: Callable[..., Awaitable[Article | None]],
-        *args: object,
-        **kwargs: object,
+        self, fetch: Callable[..., Awaitable[Article | None]], *args: object, **kwargs: object
     ) -> Article | None:
         """Count one view of the public article `fetch(*args)` finds; None counts nothing.
 
         For the article page: `fetch` must return only public articles (`articles.get`
         does by default). The count returned includes this view.
         """
-        found = await self._consistent(fetch, args, kwargs)
+        found = await fetch(*args, **kwargs)
         if found is None:
             return None
+        stored = await self._consistent(self._stored, [found.id])
+        if found.id not in stored:  # deleted meanwhile
+            return None
         self._count(found.id)
-        return self.shown(found)
+        return dataclasses.replace(found, hits=stored[found.id] + self.delta(found.id))
 
     async def hit(self, article_id: int, now: datetime | None = None) -> int | None:
         """Count one view of a public article; its new count, or None (nothing counted)."""
-        stored = await self._consistent(_public_hits, (self._db, article_id, now), {})
+        stored = await self._consistent(self._public_stored, article_id, to_us(now or utcnow()))
         if stored is None:
             return None
         self._count(article_id)
@@ -129,15 +143,34 @@ class Counter:
         self._pending[article_id] = self._pending.get(article_id, 0) + 1
         self.counted += 1
 
-    async def _consistent(
-        self, fetch: Callable[..., Awaitable[T]], args: tuple[object, ...], kwargs: dict[str, Any]
-    ) -> T:
+    async def _consistent(self, read: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """`read(*args)` such that no flush of this process committed while it ran."""
         while True:
-            await self._idle.wait()  # returns at once (no suspension) when no flush is open
+            while self._seq % 2:  # a flush is open: wait until it has committed
+                await self._idle.wait()
             seq = self._seq
-            result = await fetch(*args, **kwargs)
+            result = await read(*args)
             if self._seq == seq:
                 return result
+
+    async def _stored(self, ids: list[int]) -> dict[int, int]:
+        marks = ",".join("?" * len(ids))
+        rows = await self._connection().execute_fetchall(
+            f"SELECT id, hits FROM articles WHERE id IN ({marks})", ids
+        )
+        return {int(row[0]): int(row[1]) for row in rows}
+
+    async def _public_stored(self, article_id: int, now_us: int) -> int | None:
+        rows = await self._connection().execute_fetchall(
+            "SELECT hits FROM articles WHERE id = ? AND status = 'published' AND published_us <= ?",
+            (article_id, now_us),
+        )
+        return int(next(iter(rows))[0]) if rows else None
+
+    def _connection(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise RuntimeError("the hit counter is not started")
+        return self._reader
 
     # --- flushing -------------------------------------------------------------------
 
@@ -189,8 +222,11 @@ class Counter:
     def unflushed(self) -> int:
         return sum(self._pending.values()) + sum(self._inflight.values())
 
-    def start(self) -> None:
-        """Start the periodic flush (in the app's cleanup_ctx)."""
+    async def start(self, path: Path) -> None:
+        """Open the counter's read connection and start the periodic flush (cleanup_ctx)."""
+        self._reader = await aiosqlite.connect(path, isolation_level=None)
+        await self._reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await self._reader.execute("PRAGMA query_only=ON")
         self._task = asyncio.create_task(self._flush_forever(), name="hit-flusher")
 
     async def stop(self) -> None:
@@ -201,19 +237,12 @@ class Counter:
                 await self._task
             self._task = None
         await self.flush()
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         log.info(
             "hit counter of process %d stopped: %d views counted, %d flushed",
             os.getpid(),
             self.counted,
             self.flushed,
         )
-
-
-async def _public_hits(db: Database, article_id: int, now: datetime | None) -> int | None:
-    """The stored count of a public article; None when it is missing, draft or scheduled."""
-    async with db.reader.execute(
-        "SELECT hits FROM articles WHERE id = ? AND status = 'published' AND published_us <= ?",
-        (article_id, to_us(now or utcnow())),
-    ) as cur:
-        row = await cur.fetchone()
-    return None if row is None else int(row[0])
