@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import json
 import sqlite3
@@ -199,6 +200,17 @@ async def test_bad_query_parameters_are_400(client):
         assert [e["field"] for e in body["errors"]] == [field]
 
 
+async def test_cursor_with_numbers_sqlite_cannot_hold_is_400_not_500(client):
+    for raw in (
+        b"99999999999999999999999.1",
+        b"1.99999999999999999999999",
+        b"-9" + b"9" * 19 + b".1",
+    ):
+        cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        body = await problem(await client.get(f"/api/v1/articles?cursor={cursor}"), 400)
+        assert [e["field"] for e in body["errors"]] == ["cursor"], raw
+
+
 # --- patch, translations, delete -----------------------------------------------------------
 
 
@@ -228,6 +240,19 @@ async def test_patch_changes_fields_and_etag(client, editor_token):
         f"/api/v1/articles/{article['id']}", headers=bearer(editor_token), json={"slug": None}
     )
     assert (await cleared.json())["slug"] is None
+
+
+async def test_patch_names_each_unknown_field_with_a_message_about_it(client, editor_token):
+    article = await create(client, editor_token)
+    resp = await client.patch(
+        f"/api/v1/articles/{article['id']}",
+        headers=bearer(editor_token),
+        json={"hits": 5, "translations": {}},
+    )
+    body = await problem(resp, 422)
+    messages = {e["field"]: e["message"] for e in body["errors"]}
+    assert messages["hits"] == "unknown field"
+    assert "PUT" in messages["translations"]
 
 
 async def test_put_translation_creates_201_then_replaces_200(

@@ -16,6 +16,8 @@ import aiosqlite
 
 from newsfeed.db import Database
 
+INT64_MAX = 2**63 - 1  # SQLite's largest INTEGER
+
 IfMatch = Literal["*"] | frozenset[str] | None
 
 
@@ -136,6 +138,8 @@ class Cursor:
             return None
         if cursor.id < 1 or raw != f"{cursor.published_us}.{cursor.id}":
             return None
+        if cursor.id > INT64_MAX or abs(cursor.published_us) > INT64_MAX:
+            return None  # SQLite cannot even bind it: not a cursor this API gave out
         return cursor
 
 
