@@ -178,9 +178,12 @@ def article_patch(data: Any, langs: Sequence[str]) -> dict[str, Any]:
     errors = Errors()
     allowed = {"slug", "category", "status", "published_at", "original_lang"}
     for unknown in sorted(set(data) - allowed):
-        errors.add(
-            unknown, "unknown field (translations are changed with PUT .../translations/{lang})"
-        )
+        if unknown == "translations":
+            errors.add(
+                unknown, "unknown field (texts are changed with PUT .../translations/{lang})"
+            )
+        else:
+            errors.add(unknown, "unknown field")
     changes: dict[str, Any] = {}
     if "slug" in data:
         _check_slug(data, errors)
