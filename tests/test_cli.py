@@ -65,6 +65,17 @@ def test_editor_add_prints_the_token_once_and_stores_only_its_hash(env):
     assert "alice\teditor" in listing and token not in listing
 
 
+def test_editor_add_without_role_makes_an_editor_and_refuses_blank_names(env):
+    token = run(env, "editor", "add", "carol").stdout.strip().splitlines()[-1]
+    assert token.startswith("nf_")
+    assert "carol\teditor" in run(env, "editor", "list").stdout
+    for name in ("", " ", " dave", "a\tb", "x" * 101):
+        refused = run(env, "editor", "add", name, check=False)
+        assert refused.returncode == 1 and "not a usable name" in refused.stderr, name
+        assert refused.stdout == ""
+    assert run(env, "editor", "list").stdout.count("\n") == 1
+
+
 def test_revoke_ends_a_token(env):
     run(env, "editor", "add", "bob", "--role", "translator")
     assert "revoked" in run(env, "editor", "revoke", "bob").stdout

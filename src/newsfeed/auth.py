@@ -54,6 +54,11 @@ def new_token() -> str:
 
 def add_editor(path: Path, name: str, role: Role) -> str:
     """Store a new editor and return their token, the only time it exists in clear."""
+    if not name or name != name.strip() or not name.isprintable() or len(name) > 100:
+        raise ValueError(
+            f"{name!r} is not a usable name: give 1 to 100 printable characters, "
+            "without leading or trailing spaces"
+        )
     token = new_token()
     conn = sqlite3.connect(path)
     try:

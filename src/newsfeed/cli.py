@@ -59,8 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--role",
         choices=["editor", "translator"],
-        required=True,
-        help="editors do everything; translators may only put translations",
+        default="editor",
+        help="editors do everything; translators may only put translations (default editor)",
     )
     esub.add_parser(
         "list",
