@@ -64,3 +64,33 @@ async def test_write_operations_document_their_errors(client):
     assert post["security"] == [{"bearer": []}]
     problem = doc["components"]["schemas"]["Problem"]
     assert problem["required"] == ["type", "title", "status", "detail"]
+
+
+async def test_every_problem_type_answered_is_one_the_document_describes(
+    client, editor_token, translator_token
+):
+    doc = await (await client.get("/api/v1/openapi.json")).json()
+    described = doc["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
+    assert "about:blank" in described
+    for name in described:
+        assert name == "about:blank" or "/problems/" in name
+    auth = {"Authorization": f"Bearer {editor_token}"}
+    answers = [
+        await client.get("/api/v1/articles?limit=0"),
+        await client.get("/api/v1/articles/999"),
+        await client.post("/api/v1/articles", json={}),
+        await client.post("/api/v1/articles", json={}, headers=auth),
+        await client.post(
+            "/api/v1/articles", json={}, headers={"Authorization": f"Bearer {translator_token}"}
+        ),
+        await client.post("/api/v1/articles", data=b"x", headers=auth),
+        await client.put("/api/v1/articles", json={}),
+        await client.get("/api/v1/nothing"),
+    ]
+    statuses = set()
+    for resp in answers:
+        assert resp.content_type == "application/problem+json"
+        body = await resp.json(content_type=None)
+        assert body["type"] in described, body
+        statuses.add(resp.status)
+    assert statuses == {400, 401, 403, 404, 405, 415, 422}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsfeed import validation
+from newsfeed import problems, validation
 from newsfeed.settings import Settings
 
 PROBLEM = "application/problem+json"
@@ -174,7 +174,11 @@ def _schemas(langs: tuple[str, ...]) -> dict[str, Any]:
             "description": "RFC 9457 problem details",
             "required": ["type", "title", "status", "detail"],
             "properties": {
-                "type": {"type": "string", "description": "about:blank, or a URI under /problems/"},
+                "type": {
+                    "type": "string",
+                    "enum": list(problems.TYPES),
+                    "description": "about:blank: the status and title say what went wrong",
+                },
                 "title": {"type": "string"},
                 "status": {"type": "integer"},
                 "detail": {"type": "string"},

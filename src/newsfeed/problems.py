@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PROBLEM_JSON = "application/problem+json"
+# Every `type` this service answers with; the OpenAPI document lists exactly these. The
+# status and title say what went wrong, so no error needs a type of its own yet.
+TYPES = ("about:blank",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +28,7 @@ class Problem(Exception):
     detail: str = ""
     errors: list[FieldError] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
-    type: str = "about:blank"
+    type: str = TYPES[0]
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.status} {self.title}: {self.detail}")
