@@ -319,6 +319,14 @@ async def test_deleted_article_is_404(client, editor_token):
     assert resp.status == 204
     doc = await page(client, f"/en/articles/{article['id']}", status=404)
     assert texts(doc, "//h1") == ["Page not found"]
+    # like every page: the same address in the other language, and this language's feeds
+    assert doc.xpath("//link[@rel='alternate'][@hreflang]/@href") == [
+        f"{BASE_URL}/ko/articles/{article['id']}"
+    ]
+    assert doc.xpath("//link[@rel='alternate'][@type='application/atom+xml']/@href") == [
+        f"{BASE_URL}/en/feed.atom"
+    ]
+    assert not doc.xpath("//link[@rel='canonical']")
 
 
 async def test_wrong_method_is_a_localized_405(client):

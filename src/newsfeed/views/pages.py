@@ -239,9 +239,10 @@ async def search_page(request: web.Request) -> web.Response:
 
 
 async def error_page(request: web.Request, problem: problems.Problem) -> web.StreamResponse:
-    """Errors under /{lang}/ as a page in that language, with the error's status."""
+    """Errors under /{lang}/ as a page in that language, with the error's status. Like
+    every page it links the same address in the other languages (not canonical: no index)."""
     language = request.app[languages_key][request.path.split("/", 2)[1]]
-    context = site.context(request, language, status=problem.status, canonical=None, alternates=[])
+    context = site.context(request, language, status=problem.status, canonical=None)
     response = site.render(request, "error.html", context, status=problem.status)
     response.headers.update(problem.headers)
     return response
