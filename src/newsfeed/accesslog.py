@@ -20,13 +20,14 @@ import json
 import re
 import secrets
 import sys
-import time
 from collections.abc import AsyncIterator
+from time import time
 from typing import Any, TextIO
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
+from aiohttp.web_urldispatcher import AbstractRoute
 
 from newsfeed.metrics import Metrics
 
@@ -36,7 +37,7 @@ MAX_PATH = 2048  # characters of the path kept in a line
 _escape = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
 
 # (unix time, method, path, route, status, seconds, request id, bytes)
-Entry = tuple[float, str, str, str, int, float, str, int]
+Entry = tuple[float, str, str, "AbstractRoute | None", int, float, str, int]
 
 
 class AccessLog:
@@ -46,6 +47,8 @@ class AccessLog:
         self.metrics = metrics
         self._stream = stream  # None: whatever sys.stderr is at write time
         self._entries: list[Entry] = []
+        self.append = self._entries.append  # the only thing a request does here
+        self._route_names: dict[AbstractRoute | None, str] = {}
         self._prefix = secrets.token_hex(4)
         self._ids = itertools.count(1)
 
@@ -54,9 +57,6 @@ class AccessLog:
 
     def handler_args(self) -> dict[str, Any]:
         return {"access_log": self, "access_log_class": AccessLogger}
-
-    def add(self, entry: Entry) -> None:
-        self._entries.append(entry)
 
     def new_id(self) -> str:
         return f"{self._prefix}-{next(self._ids):x}"
@@ -69,14 +69,23 @@ class AccessLog:
 
     def take(self) -> str:
         """Record the buffered requests in the metrics; their log lines, formatted."""
-        entries, self._entries = self._entries, []
+        entries = self._entries[:]
+        self._entries.clear()  # the same list: `append` stays bound to it
         self.metrics.sync()
         if not entries:
             return ""
         counts: dict[tuple[str, str, int], int] = {}
         latencies: dict[str, list[float]] = {}
         lines = []
-        for at, method, path, route, status, seconds, rid, size in entries:
+        names = self._route_names
+        for at, method, path, matched, status, seconds, rid, size in entries:
+            route = names.get(matched)
+            if route is None:
+                route = _route_name(matched)
+                if matched is not None and matched.resource is not None:
+                    names[matched] = route  # app routes only: 404s bring a new one each
+            if len(path) > MAX_PATH:
+                path = path[:MAX_PATH]
             key = (method, route, status)
             counts[key] = counts.get(key, 0) + 1
             latencies.setdefault(route, []).append(seconds)
@@ -120,20 +129,24 @@ class AccessLog:
 
 
 class AccessLogger(AbstractAccessLogger):
-    """aiohttp's per-connection adapter; `logger` is the app's AccessLog."""
+    """aiohttp's per-connection adapter; `logger` is the app's AccessLog.
+
+    As little as possible happens here, once per request: the route's name is looked up
+    (once per route) and the path truncated when the batch is taken.
+    """
 
     __slots__ = ()
 
     def log(self, request: BaseRequest, response: web.StreamResponse, time_: float) -> None:
-        match_info = getattr(request, "match_info", None)
-        route = "unmatched"
-        if match_info is not None and match_info.http_exception is None:
-            route = match_info.route.name or _pattern(match_info.route)
-        self.logger.add(  # type: ignore[attr-defined]
+        try:
+            route = request.match_info.route  # type: ignore[attr-defined]
+        except AttributeError:  # a request aiohttp could not parse has no match_info
+            route = None
+        self.logger.append(  # type: ignore[attr-defined]
             (
-                time.time(),
+                time(),
                 request.method,
-                request.path[:MAX_PATH],
+                request.path,
                 route,
                 response.status,
                 time_,
@@ -143,7 +156,14 @@ class AccessLogger(AbstractAccessLogger):
         )
 
 
-def _pattern(route: Any) -> str:
-    """An unnamed route's pattern (e.g. /static/{filename}): bounded, unlike the path."""
+def _route_name(route: AbstractRoute | None) -> str:
+    """The route's name, else its pattern (e.g. /static/{name}): bounded, unlike paths.
+
+    Unmatched paths and wrong methods come with a system route that has no resource.
+    """
+    if route is None:
+        return "unmatched"
+    if route.name:
+        return route.name
     resource = route.resource
-    return resource.canonical if resource is not None else "unnamed"
+    return resource.canonical if resource is not None else "unmatched"
