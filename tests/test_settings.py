@@ -45,6 +45,7 @@ def test_values_from_the_environment():
         ("NEWSFEED_WORKERS", "0", "outside"),
         ("NEWSFEED_LANGS", "ko,KO", "NEWSFEED_LANGS"),
         ("NEWSFEED_LANGS", "ko,ko", "distinct"),
+        ("NEWSFEED_LANGS", "ko,xq", "Babel knows no locale 'xq'"),
         ("NEWSFEED_TIMEZONE", "Mars/Olympus", "time zone"),
         ("NEWSFEED_BASE_URL", "ftp://x", "http"),
     ],

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
+
 LANG_RE = re.compile(r"^[a-z]{2,3}$")
 
 # name, default, help: the README's configuration table is checked against this list.
@@ -71,6 +73,12 @@ class Settings:
                 f"NEWSFEED_LANGS={env['NEWSFEED_LANGS']!r}: give distinct lowercase language "
                 "codes separated by commas, e.g. 'ko,en'"
             )
+        unknown = [lang for lang in langs if not _locale_known(lang)]
+        if unknown:
+            raise SettingsError(
+                f"NEWSFEED_LANGS={env['NEWSFEED_LANGS']!r}: Babel knows no locale "
+                f"{', '.join(map(repr, unknown))}, so dates and numbers could not be shown"
+            )
         try:
             ZoneInfo(env["NEWSFEED_TIMEZONE"])
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -106,6 +114,14 @@ def _int(env: Mapping[str, str], name: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise SettingsError(f"{name}={value} is outside {low}..{high}")
     return value
+
+
+def _locale_known(lang: str) -> bool:
+    try:
+        Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
 
 
 def _url_host(host: str) -> str:
