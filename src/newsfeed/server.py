@@ -55,11 +55,16 @@ def _event_loop_runner() -> Callable[[Any], Any]:
 
 
 def _run_worker(settings: Settings, port: int, *, reuse_port: bool) -> None:
-    _event_loop_runner()(_worker(settings, port, reuse_port))
+    run(create_app(settings), settings.host, port, reuse_port=reuse_port)
 
 
-async def _worker(settings: Settings, port: int, reuse_port: bool) -> None:
-    """Serve the app until SIGTERM or SIGINT, then drain requests and run its cleanup."""
+def run(app: web.Application, host: str, port: int, *, reuse_port: bool = False) -> None:
+    """Serve `app` in this process until SIGTERM or SIGINT (also the benchmark's baseline)."""
+    _event_loop_runner()(_serve_app(app, host, port, reuse_port))
+
+
+async def _serve_app(app: web.Application, host: str, port: int, reuse_port: bool) -> None:
+    """Serve until SIGTERM or SIGINT, then drain requests and run the app's cleanup."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
@@ -67,13 +72,14 @@ async def _worker(settings: Settings, port: int, reuse_port: bool) -> None:
     # A forked worker starts with these blocked (see _spawn); a signal sent meanwhile is
     # delivered now, to the handler above.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-    # The access log is off: aiohttp's default one costs over half the throughput.
-    runner = web.AppRunner(create_app(settings), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    # aiohttp's access log is off: its default formatting costs over half the throughput
+    # (the app logs requests itself, cheaply: see accesslog.py).
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, settings.host, port, reuse_port=reuse_port or None)
+        site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
         await site.start()
-        log.info("worker %d serving http://%s:%d", os.getpid(), settings.host, port)
+        log.info("worker %d serving http://%s:%d", os.getpid(), host, port)
         await stop.wait()
         log.info("worker %d stopping", os.getpid())
     finally:
