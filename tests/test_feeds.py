@@ -150,6 +150,7 @@ async def test_atom_structure(client, editor_token):
     assert links[f"tag:news.example,2026:article/{both['id']}/ko"] == [
         ("alternate", "text/html", "ko", f"{BASE_URL}/ko/articles/{both['id']}"),
         ("alternate", "text/html", "en", f"{BASE_URL}/en/articles/{both['id']}"),
+        ("alternate", "text/html", None, f"{BASE_URL}/ko/articles/{both['id']}"),
     ]
     assert links[f"tag:news.example,2026:article/{ko_only['id']}/ko"] == [
         ("alternate", "text/html", "ko", f"{BASE_URL}/ko/articles/{ko_only['id']}"),
@@ -162,6 +163,23 @@ async def test_atom_structure(client, editor_token):
     assert f"{BASE_URL}/en/feed.atom?category=news" in {
         link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"
     }
+
+
+async def test_atom_entry_link_is_the_feeds_language_whichever_alternate_a_reader_takes(
+    client, editor_token
+):
+    both = await create(client, editor_token)
+    for lang in ("ko", "en"):
+        own = f"{BASE_URL}/{lang}/articles/{both['id']}"
+        parsed = feedparser.parse(await ok(client, f"/{lang}/feed.atom"))
+        entry = parsed.entries[0]
+        assert entry.link == own  # feedparser takes the last alternate
+        alternates = [link for link in entry.links if link.rel == "alternate"]
+        assert alternates[0].href == own  # most readers take the first
+        other = "en" if lang == "ko" else "ko"
+        assert {(link.get("hreflang"), link.href) for link in alternates} >= {
+            (other, f"{BASE_URL}/{other}/articles/{both['id']}")
+        }
 
 
 async def test_rss_structure(client, editor_token):

@@ -136,11 +136,17 @@ def _entry(fg: FeedGenerator, channel: Channel, article: Article, fmt: str) -> F
         if text.summary:
             fe.summary(text.summary)  # type text: carried literally
         fe.author(name=text.author or channel.host)
-        fe.links.links = [
+        links = [
             {"rel": "alternate", "type": "text/html", "hreflang": other, "href": href}
             for other in _langs_of(article, channel)
             for href in (channel.article_url(article.id, other),)
         ]
+        if len(links) > 1:
+            # Readers disagree on which alternate is the entry's link: many take the first,
+            # feedparser the last. Ending with the entry's own page (without hreflang, so
+            # no two links share type and hreflang, RFC 4287 4.2.7.2) makes both right.
+            links.append({"rel": "alternate", "type": "text/html", "href": url})
+        fe.links.links = links
     else:
         fe.link(href=url)
         # <description> is HTML to RSS readers: the plain summary goes in escaped; with no
