@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -238,3 +239,49 @@ async def test_backup_while_writing(
     assert mode == "delete"
     assert f"backed up {len(ids)} articles".encode() in out
     assert not list(target.parent.glob("*.partial"))
+
+
+async def test_sigterm_lets_requests_in_progress_finish(
+    served: tuple[Server, aiohttp.ClientSession, str],
+) -> None:
+    """Requests the server has begun when SIGTERM comes are answered and stored.
+
+    `Expect: 100-continue` makes the server say when it has routed a request; the body
+    goes in the same write, because aiohttp stops reading from connections at shutdown
+    (a body still in transit then is never read, and its request gets 408).
+    """
+    server, session, token = served
+    streams = []
+    for n in range(5):
+        body = json.dumps(sample_article(slug=f"in-flight-{n}")).encode()
+        host, port = server.url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            (
+                "POST /api/v1/articles HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n"
+                "Expect: 100-continue\r\nConnection: close\r\n\r\n"
+            ).encode()
+            + body
+        )
+        await writer.drain()
+        streams.append((reader, writer))
+    for reader, _ in streams:
+        assert (await reader.readline()).startswith(b"HTTP/1.1 100")
+        assert await reader.readline() == b"\r\n"
+    assert server.proc is not None
+    server.proc.send_signal(signal.SIGTERM)
+    for n, (reader, writer) in enumerate(streams):
+        async with asyncio.timeout(30):
+            response = await reader.read()
+        writer.close()
+        assert response.startswith(b"HTTP/1.1 201"), response
+        assert f'"slug":"in-flight-{n}"'.encode() in response
+    async with asyncio.timeout(30):
+        assert await server.proc.wait() == 0
+    conn = sqlite3.connect(server.db_path)
+    try:
+        found = conn.execute("SELECT count(*) FROM articles WHERE slug LIKE 'in-flight-%'")
+        assert found.fetchone() == (5,)
+    finally:
+        conn.close()
