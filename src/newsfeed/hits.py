@@ -11,15 +11,16 @@ The count shown is the stored value plus this process's unflushed views: the bat
 written (kept apart until its commit returns) and those counted since. Two things keep
 that sum exact while flushes commit under concurrent reads:
 
-- The stored value is read on the counter's own connection, one statement per thread
-  call (`execute_fetchall`). A connection that several requests use at once keeps its
-  read transaction, and so an old snapshot, open for as long as any of their cursors is
-  unfinished, which under load can be indefinitely; here each read sees the database as
-  of the moment it runs.
-- A seqlock: `_seq` is odd while a flush transaction is open. A read that started on an
-  even value and ended on the same value ran wholly before or wholly after each commit,
-  consistently with the deltas in memory when it returns. A read that overlapped a flush
-  waits for it and runs again.
+- The stored value is read on the counter's own connection, synchronously, on the event
+  loop: a primary-key lookup takes microseconds, less than one hop to a database thread.
+  A connection that several requests use at once through aiosqlite keeps its read
+  transaction, and so an old snapshot, open for as long as any of their cursors is
+  unfinished, which under load can be indefinitely (a stress run showed counts missing
+  a flushed batch); this one sees the database as of the moment it reads.
+- `_seq` is odd while a flush transaction is open. A read waits until it is even: then no
+  commit of this process is under way, and memory and database agree on which batches
+  are stored. (For an async fetch, `read()` also checks that `_seq` did not move, as a
+  seqlock, and retries if it did.)
 
 Usage (the article fetch itself may use any connection; the hits come from here):
 
@@ -35,19 +36,19 @@ import contextlib
 import dataclasses
 import logging
 import os
+import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
-
-import aiosqlite
+from typing import TypeVar
 
 from newsfeed.articles import Article, to_us, utcnow
-from newsfeed.db import BUSY_TIMEOUT_MS, Database
+from newsfeed.db import Database
 
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 0.5  # seconds between flushes; other processes see a view within this
+READ_TIMEOUT = 2.0  # seconds a read may wait on a lock (WAL readers practically never do)
 
 T = TypeVar("T")
 
@@ -65,7 +66,7 @@ class Counter:
         self._idle.set()
         self._flush_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
         self.counted = 0  # views acknowledged by this process since it started
         self.flushed = 0  # of those, views committed to the database
 
@@ -87,8 +88,8 @@ class Counter:
         ids = list(dict.fromkeys(article_ids))
         if not ids:
             return {}
-        stored = await self._consistent(self._stored, ids)
-        return {i: n + self.delta(i) for i, n in stored.items()}
+        await self._settled()
+        return {i: n + self.delta(i) for i, n in self._stored(ids).items()}
 
     async def article(
         self, fetch: Callable[..., Awaitable[Article | None]], *args: object, **kwargs: object
@@ -125,7 +126,8 @@ class Counter:
         found = await fetch(*args, **kwargs)
         if found is None:
             return None
-        stored = await self._consistent(self._stored, [found.id])
+        await self._settled()
+        stored = self._stored([found.id])
         if found.id not in stored:  # deleted meanwhile
             return None
         self._count(found.id)
@@ -133,7 +135,8 @@ class Counter:
 
     async def hit(self, article_id: int, now: datetime | None = None) -> int | None:
         """Count one view of a public article; its new count, or None (nothing counted)."""
-        stored = await self._consistent(self._public_stored, article_id, to_us(now or utcnow()))
+        await self._settled()
+        stored = self._public_stored(article_id, to_us(now or utcnow()))
         if stored is None:
             return None
         self._count(article_id)
@@ -143,31 +146,40 @@ class Counter:
         self._pending[article_id] = self._pending.get(article_id, 0) + 1
         self.counted += 1
 
-    async def _consistent(self, read: Callable[..., Awaitable[T]], *args: Any) -> T:
-        """`read(*args)` such that no flush of this process committed while it ran."""
+    async def _settled(self) -> None:
+        """Return (in the same step as the caller's read) when no flush is open."""
+        while self._seq % 2:
+            await self._idle.wait()
+
+    async def _consistent(self, read: Callable[[], Awaitable[T]]) -> T:
+        """`read()` such that no flush of this process committed while it ran."""
         while True:
-            while self._seq % 2:  # a flush is open: wait until it has committed
-                await self._idle.wait()
+            await self._settled()
             seq = self._seq
-            result = await read(*args)
+            result = await read()
             if self._seq == seq:
                 return result
 
-    async def _stored(self, ids: list[int]) -> dict[int, int]:
+    def _stored(self, ids: list[int]) -> dict[int, int]:
         marks = ",".join("?" * len(ids))
-        rows = await self._connection().execute_fetchall(
+        rows = self._connection().execute(
             f"SELECT id, hits FROM articles WHERE id IN ({marks})", ids
         )
         return {int(row[0]): int(row[1]) for row in rows}
 
-    async def _public_stored(self, article_id: int, now_us: int) -> int | None:
-        rows = await self._connection().execute_fetchall(
-            "SELECT hits FROM articles WHERE id = ? AND status = 'published' AND published_us <= ?",
-            (article_id, now_us),
+    def _public_stored(self, article_id: int, now_us: int) -> int | None:
+        rows = (
+            self._connection()
+            .execute(
+                "SELECT hits FROM articles WHERE id = ? AND status = 'published' "
+                "AND published_us <= ?",
+                (article_id, now_us),
+            )
+            .fetchall()  # to the end: the statement resets and its snapshot ends
         )
-        return int(next(iter(rows))[0]) if rows else None
+        return int(rows[0][0]) if rows else None
 
-    def _connection(self) -> aiosqlite.Connection:
+    def _connection(self) -> sqlite3.Connection:
         if self._reader is None:
             raise RuntimeError("the hit counter is not started")
         return self._reader
@@ -224,9 +236,10 @@ class Counter:
 
     async def start(self, path: Path) -> None:
         """Open the counter's read connection and start the periodic flush (cleanup_ctx)."""
-        self._reader = await aiosqlite.connect(path, isolation_level=None)
-        await self._reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        await self._reader.execute("PRAGMA query_only=ON")
+        # Used only from the event loop's thread, one statement at a time, each finished
+        # (fetchall/fetchone of a primary-key lookup) before the next: no open snapshot.
+        self._reader = sqlite3.connect(path, isolation_level=None, timeout=READ_TIMEOUT)
+        self._reader.execute("PRAGMA query_only=ON")
         self._task = asyncio.create_task(self._flush_forever(), name="hit-flusher")
 
     async def stop(self) -> None:
@@ -238,7 +251,7 @@ class Counter:
             self._task = None
         await self.flush()
         if self._reader is not None:
-            await self._reader.close()
+            self._reader.close()
             self._reader = None
         log.info(
             "hit counter of process %d stopped: %d views counted, %d flushed",
