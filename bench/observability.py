@@ -8,7 +8,9 @@ drives it with wrk (Debian package `wrk`) from the other core:
   newsfeed the service's JSON access log, request ids, metrics and security headers
 
 Usage: .venv/bin/python bench/observability.py [--seconds 5] [--rounds 3]
-Prints requests/s per variant (the best of the rounds) and each one's cost against bare.
+Prints, per variant, requests/s and the server's CPU time per request (from
+/proc/PID/stat, so it holds even on a busy machine, where requests/s wanders), each the
+best of the rounds, and the cost against bare.
 """
 
 from __future__ import annotations
@@ -44,8 +46,12 @@ def serve(variant: str, port: int) -> None:
         log = AccessLog(Metrics())
         app = web.Application(handler_args={**HANDLER_ARGS, **log.handler_args()})
         app.cleanup_ctx.append(log.running)
-        app.on_response_prepare.append(log.tag)
-        app.on_response_prepare.append(harden)
+
+        async def identify_and_harden(request: web.Request, response: web.StreamResponse) -> None:
+            log.tag(request, response)  # as create_app does
+            harden(response)
+
+        app.on_response_prepare.append(identify_and_harden)
     else:
         app = web.Application()
         if variant == "aiohttp":
@@ -66,7 +72,15 @@ def _pinned(cpu: int, argv: list[str]) -> list[str]:
     return [taskset, "-c", str(cpu), *argv] if taskset and (os.cpu_count() or 1) > 1 else argv
 
 
-def measure(variant: str, seconds: int, connections: int) -> float:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(variant: str, seconds: int, connections: int) -> tuple[float, float]:
+    """(requests/s, server CPU microseconds per request)."""
     port = _free_port()
     server = subprocess.Popen(
         _pinned(0, [sys.executable, __file__, "--serve", variant, "--port", str(port)]),
@@ -82,6 +96,7 @@ def measure(variant: str, seconds: int, connections: int) -> float:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
+        cpu_before = _cpu_seconds(server.pid)
         out = subprocess.run(
             _pinned(
                 1,
@@ -91,13 +106,15 @@ def measure(variant: str, seconds: int, connections: int) -> float:
             text=True,
             check=True,
         ).stdout
+        cpu = _cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait()
-    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if found is None:
-        raise RuntimeError(f"no Requests/sec in wrk output:\n{out}")
-    return float(found.group(1))
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    count = re.search(r"(\d+) requests in", out)
+    if rate is None or count is None:
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
+    return float(rate.group(1)), cpu * 1e6 / int(count.group(1))
 
 
 def main() -> int:
@@ -114,13 +131,19 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("bench/observability.py needs wrk (apt-get install wrk)", file=sys.stderr)
         return 2
-    best = dict.fromkeys(VARIANTS, 0.0)
+    rate = dict.fromkeys(VARIANTS, 0.0)
+    cpu = dict.fromkeys(VARIANTS, float("inf"))
     for _ in range(args.rounds):  # interleaved, so drift in the machine hits all alike
         for variant in VARIANTS:
-            best[variant] = max(best[variant], measure(variant, args.seconds, args.connections))
+            r, c = measure(variant, args.seconds, args.connections)
+            rate[variant], cpu[variant] = max(rate[variant], r), min(cpu[variant], c)
     for variant in VARIANTS:
-        cost = 100 * (1 - best[variant] / best["bare"])
-        print(f"{variant:9} {best[variant]:10.0f} req/s  {cost:5.1f}% below bare")
+        slower = 100 * (1 - rate[variant] / rate["bare"])
+        dearer = 100 * (cpu[variant] / cpu["bare"] - 1)
+        print(
+            f"{variant:9} {rate[variant]:8.0f} req/s ({slower:5.1f}% below bare)"
+            f"  {cpu[variant]:6.1f} us CPU/request ({dearer:+5.1f}%)"
+        )
     return 0
 
 
