@@ -332,3 +332,64 @@ async def test_garbage_accept_language_is_ignored(
         int(seeded["id"]),
     ]
     assert snapshot(settings.db_path) == before
+
+
+# Pages, feeds and static files: bad input there answers a localized HTML page (or
+# problem+json outside a known language), never a 500, and counts no hit.
+PAGE_CASES: dict[str, tuple[str, int, str]] = {
+    "page-zero": ("/ko/?page=0", 400, "text/html"),
+    "page-negative": ("/en/?page=-1", 400, "text/html"),
+    "page-word": ("/ko/?page=two", 400, "text/html"),
+    "page-huge": ("/ko/?page=" + "9" * 30, 400, "text/html"),
+    "board-category-upper": ("/en/?category=NEWS", 400, "text/html"),
+    "board-category-empty": ("/ko/?category=", 400, "text/html"),
+    "feed-category-bad": ("/ko/feed.rss?category=a%20b", 400, "text/html"),
+    "unknown-lang-board": ("/xx/", 404, "application/problem+json"),
+    "unknown-lang-feed": ("/fr/feed.atom", 404, "application/problem+json"),
+    "page-id-word": ("/ko/articles/abc", 404, "text/html"),
+    "page-id-zero": ("/ko/articles/0", 404, "text/html"),
+    "page-id-negative": ("/en/articles/-1", 404, "text/html"),
+    "page-id-huge": ("/en/articles/" + "9" * 30, 404, "text/html"),
+    "page-id-missing": ("/ko/articles/424242", 404, "text/html"),
+    "page-encoded-dotdot": ("/ko/%2e%2e/%2e%2e/etc/passwd", 404, "text/html"),
+    "static-encoded-slash": ("/static/..%2f..%2fpyproject.toml", 404, "application/problem+json"),
+    "static-dotdot": ("/static/%2e%2e", 404, "application/problem+json"),
+    "search-nul": ("/ko/search?q=%00", 200, "text/html"),
+    "search-invalid-utf8": ("/ko/search?q=%ff%fe", 200, "text/html"),
+    "search-long": ("/en/search?q=" + "%EA%B0%80" * 500, 200, "text/html"),
+}
+
+
+@pytest.mark.parametrize(("path", "status", "media"), PAGE_CASES.values(), ids=PAGE_CASES.keys())
+async def test_bad_page_input(
+    client: TestClient,
+    seeded: dict[str, str],
+    settings: Settings,
+    path: str,
+    status: int,
+    media: str,
+) -> None:
+    before = snapshot(settings.db_path)
+    url = URL(str(client.make_url("/")).rstrip("/") + path, encoded=True)
+    async with client.session.get(url, allow_redirects=False) as resp:
+        assert resp.status == status
+        assert resp.content_type == media
+        if media == "text/html":
+            assert resp.headers["Content-Security-Policy"].startswith("default-src 'none'")
+            assert resp.headers["Content-Language"] == path[1:3]
+            assert "<html" in await resp.text()
+        else:
+            assert_problem(resp.status, resp.content_type, await resp.json(), status)
+    assert snapshot(settings.db_path) == before
+    resp = await client.get(f"/api/v1/articles/{seeded['id']}")
+    assert (await resp.json())["hits"] == 0  # includes views not yet flushed
+
+
+@pytest.mark.parametrize("accept_language", ["", "*", "xx;q=abc", ",,;;", "en;q=2,ko;q=-1"])
+async def test_root_with_garbage_accept_language(client: TestClient, accept_language: str) -> None:
+    resp = await client.get(
+        "/", headers={"Accept-Language": accept_language}, allow_redirects=False
+    )
+    assert resp.status == 303
+    assert resp.headers["Location"].rstrip("/").rsplit("/", 1)[-1] in ("ko", "en")
+    assert "Accept-Language" in resp.headers["Vary"]
