@@ -172,15 +172,17 @@ async def _with_translations(
     ids = [row["id"] for row in rows]
     texts: dict[int, dict[str, Translation]] = {i: {} for i in ids}
     marks = ",".join("?" * len(ids))
-    async with conn.execute(
+    # execute_fetchall: one trip to the connection's thread, and no cursor left open to
+    # hold the connection's read snapshot while other requests use it.
+    found = await conn.execute_fetchall(
         "SELECT article_id, lang, title, summary, body, author, updated_at FROM translations "
         f"WHERE article_id IN ({marks}) ORDER BY article_id, lang",
         ids,
-    ) as cur:
-        async for t in cur:
-            texts[t["article_id"]][t["lang"]] = Translation(
-                t["lang"], t["title"], t["summary"], t["body"], t["author"], t["updated_at"]
-            )
+    )
+    for t in found:
+        texts[t["article_id"]][t["lang"]] = Translation(
+            t["lang"], t["title"], t["summary"], t["body"], t["author"], t["updated_at"]
+        )
     return [
         Article(
             id=row["id"],
@@ -202,11 +204,10 @@ async def _with_translations(
 
 async def fetch(conn: aiosqlite.Connection, article_id: int) -> Article | None:
     """The article as stored, visible or not: for writers inside their transaction."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,)
-    ) as cur:
-        row = await cur.fetchone()
-    found = await _with_translations(conn, [row] if row else [])
+    )
+    found = await _with_translations(conn, rows)
     return found[0] if found else None
 
 
@@ -251,12 +252,11 @@ async def latest(
         clauses.append("(a.published_us < ? OR (a.published_us = ? AND a.id < ?))")
         params += [after.published_us, after.published_us, after.id]
     params.append(limit)
-    async with db.reader.execute(
+    rows = await db.reader.execute_fetchall(
         f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE {' AND '.join(clauses)} "
         "ORDER BY a.published_us DESC, a.id DESC LIMIT ?",
         params,
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return await _with_translations(db.reader, rows)
 
 
