@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import create
+from conftest import bearer, create, sample_article
 from prometheus_client.parser import text_string_to_metric_families
 
-from newsfeed import metrics
+from newsfeed import auth, db, metrics
 from newsfeed.keys import access_log_key
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -110,3 +115,60 @@ def test_metrics_are_summed_over_processes(tmp_path: Path) -> None:
     assert value(shown, latency + "_bucket", route="healthz", le="0.01") == 7
     assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
     assert directory.exists()  # a directory the caller named is left to the caller
+
+
+async def _post(url: str, **kwargs: Any) -> tuple[int, dict[str, Any], str]:
+    """One request on a connection of its own (so the kernel spreads them over workers)."""
+    async with aiohttp.ClientSession() as session, session.post(url, **kwargs) as resp:
+        return resp.status, await resp.json(), resp.headers["X-Request-ID"]
+
+
+async def test_serve_with_workers_sums_their_metrics(tmp_path: Path) -> None:
+    """`newsfeed serve --workers 2`: any worker's /metrics shows every worker's counts."""
+    path = tmp_path / "workers.db"
+    db.migrate(path)
+    token = auth.add_editor(path, "editor", auth.Role.EDITOR)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "NEWSFEED_DB": str(path), "NEWSFEED_PORT": str(port)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    proc = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "newsfeed", "serve", "--workers", "2"),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with asyncio.timeout(60):
+            while True:
+                try:
+                    status, article, _ = await _post(
+                        url + "/api/v1/articles", json=sample_article(), headers=bearer(token)
+                    )
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            assert status == 201
+            workers: set[str] = set()
+            hits = 0
+            while len(workers) < 2 or hits < 20:
+                status, _, request_id = await _post(f"{url}/api/v1/articles/{article['id']}/hits")
+                assert status == 200
+                workers.add(request_id.split("-")[0])  # each process has its own prefix
+                hits += 1
+            # Each worker records its batch within a quarter second: wait for both.
+            while True:
+                async with aiohttp.ClientSession() as session, session.get(url + "/metrics") as r:
+                    found = samples(await r.text())
+                if value(found, "newsfeed_hits_total") == hits:
+                    break
+                await asyncio.sleep(0.1)
+        total = "newsfeed_http_requests_total"
+        assert value(found, total, method="POST", route="api-hits", status="200") == hits
+        assert value(found, total, method="POST", route="api-create", status="201") == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            assert await proc.wait() == 0
