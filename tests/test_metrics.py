@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,8 @@ from aiohttp.test_utils import TestClient
 from conftest import bearer, create, sample_article
 from prometheus_client.parser import text_string_to_metric_families
 
-from newsfeed import auth, db, metrics
+from newsfeed import accesslog, auth, db, metrics
+from newsfeed.accesslog import AccessLog
 from newsfeed.keys import access_log_key
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -172,3 +175,41 @@ async def test_serve_with_workers_sums_their_metrics(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
             assert await proc.wait() == 0
+
+
+async def test_a_stuck_stderr_neither_blocks_nor_grows_without_bound() -> None:
+    """Lines wait up to MAX_BACKLOG characters; later ones are counted, dropped, reported."""
+    release = threading.Event()
+    written: list[str] = []
+
+    class StuckStream(io.StringIO):
+        def write(self, text: str) -> int:
+            release.wait(timeout=30)
+            written.append(text)
+            return len(text)
+
+    log = AccessLog(metrics.Metrics(), stream=StuckStream())
+    entry = (0.0, "GET", "/" + "x" * 200, None, 404, 0.001, "rid", 10)
+    log.append(entry)
+    first = asyncio.create_task(log.flush())  # its write blocks on the stuck stream
+    await asyncio.sleep(0)  # the task runs up to its write, in a thread
+    assert log._writing.locked()
+    per_tick, ticks = 5000, 0
+    while log.dropped == 0:  # what the flusher does each tick, however long writes take
+        for _ in range(per_tick):
+            log.append(entry)
+        log.record()
+        ticks += 1
+        assert log._backlog_chars <= accesslog.MAX_BACKLOG
+        assert ticks < 100
+    dropped = log.dropped
+    requests = 1 + ticks * per_tick
+    found = samples(log.metrics.exposition().decode())
+    total = "newsfeed_http_requests_total"
+    assert value(found, total, method="GET", route="unmatched", status="404") == requests
+    release.set()
+    await first
+    await log.flush()
+    text = "".join(written)
+    assert text.count("\n") == requests - dropped + 1
+    assert text.endswith(f'"access_log_lines_dropped":{dropped}}}\n')

@@ -4,7 +4,8 @@ aiohttp's default access log formats and emits a log record inside every request
 costs over half the throughput of a small handler. Here the request path only appends a
 tuple to a list (`AccessLogger.log`, called by aiohttp after the response is sent); a
 task formats the lines, writes them from a thread and feeds the metrics every
-`FLUSH_INTERVAL`, and once more at shutdown. Only the path is logged: never the query
+`FLUSH_INTERVAL` (a stuck stderr never blocks the event loop nor grows memory without
+bound), and once more at shutdown. Only the path is logged: never the query
 string, the headers or a token.
 
 Every response carries `X-Request-ID`: the client's own when it sent a sane one, else a
@@ -34,6 +35,7 @@ from newsfeed.metrics import Metrics
 FLUSH_INTERVAL = 0.25  # seconds
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 MAX_PATH = 2048  # characters of the path kept in a line
+MAX_BACKLOG = 8 * 1024 * 1024  # characters of lines waiting for a slow stderr
 _escape = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
 
 # (unix time, method, path, route, status, seconds, request id, bytes)
@@ -41,7 +43,7 @@ Entry = tuple[float, str, str, "AbstractRoute | None", int, float, str, int]
 
 
 class AccessLog:
-    """The app's buffer of finished requests; `flush()` writes them and records metrics."""
+    """The app's buffer of finished requests: `record()` feeds the metrics, `flush()` writes."""
 
     def __init__(self, metrics: Metrics, stream: TextIO | None = None) -> None:
         self.metrics = metrics
@@ -49,6 +51,10 @@ class AccessLog:
         self._entries: list[Entry] = []
         self.append = self._entries.append  # the only thing a request does here
         self._route_names: dict[AbstractRoute | None, str] = {}
+        self._backlog: list[str] = []  # formatted lines waiting for stderr
+        self._backlog_chars = 0
+        self._writing = asyncio.Lock()
+        self.dropped = 0
         self._prefix = secrets.token_hex(4)
         self._ids = itertools.count(1)
 
@@ -100,6 +106,30 @@ class AccessLog:
         self.metrics.add_latencies(latencies)
         return "".join(lines)
 
+    def record(self) -> None:
+        """Record the finished requests in the metrics now; queue their lines (bounded).
+
+        If stderr stops taking lines (a stuck log collector), at most MAX_BACKLOG
+        characters wait; later lines are counted and dropped rather than piling up.
+        """
+        text = self.take()
+        if not text:
+            return
+        if self._backlog_chars + len(text) > MAX_BACKLOG:
+            self.dropped += text.count("\n")
+            return
+        self._backlog.append(text)
+        self._backlog_chars += len(text)
+
+    def _pop_backlog(self) -> str:
+        text = "".join(self._backlog)
+        self._backlog.clear()
+        self._backlog_chars = 0
+        if self.dropped:
+            text += f'{{"ts":{time():.3f},"access_log_lines_dropped":{self.dropped}}}\n'
+            self.dropped = 0
+        return text
+
     def write(self, text: str) -> None:
         if text:
             stream = self._stream or sys.stderr
@@ -107,9 +137,11 @@ class AccessLog:
             stream.flush()
 
     async def flush(self) -> None:
-        text = self.take()
-        if text:
-            await asyncio.to_thread(self.write, text)
+        """Record, then write every queued line (waiting for stderr)."""
+        self.record()
+        async with self._writing:
+            while self._backlog or self.dropped:
+                await asyncio.to_thread(self.write, self._pop_backlog())
 
     async def running(self, app: web.Application) -> AsyncIterator[None]:
         """cleanup_ctx: the flusher task; the last lines are written when the app stops."""
@@ -118,14 +150,26 @@ class AccessLog:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        self.record()
         with contextlib.suppress(OSError, ValueError):
-            self.write(self.take())
+            self.write(self._pop_backlog())
 
     async def _flush_forever(self) -> None:
-        while True:
-            await asyncio.sleep(FLUSH_INTERVAL)
-            with contextlib.suppress(OSError, ValueError):
-                await self.flush()
+        """Record every FLUSH_INTERVAL, even while an earlier write is still blocked."""
+        writer: asyncio.Task[None] | None = None
+        try:
+            while True:
+                await asyncio.sleep(FLUSH_INTERVAL)
+                self.record()
+                if writer is None or writer.done():
+                    writer = asyncio.create_task(self._write_quietly())
+        finally:
+            if writer is not None:
+                writer.cancel()
+
+    async def _write_quietly(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            await self.flush()
 
 
 class AccessLogger(AbstractAccessLogger):

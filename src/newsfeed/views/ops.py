@@ -25,6 +25,6 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text; requests finished so far are recorded first, not a tick later."""
-    await request.app[access_log_key].flush()
+    request.app[access_log_key].record()
     body = await asyncio.to_thread(request.app[metrics_key].exposition)
     return web.Response(body=body, headers={"Content-Type": prom.CONTENT_TYPE})
