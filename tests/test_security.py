@@ -129,3 +129,11 @@ async def test_stalled_body_is_cut_off_while_others_are_answered(
     assert b'"status":408' in body.replace(b" ", b"")
     resp = await client.get("/api/v1/articles")
     assert (await resp.json())["items"] == []
+
+
+async def test_the_document_lists_408_for_every_body(client: TestClient) -> None:
+    doc = await (await client.get("/api/v1/openapi.json")).json()
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                assert "408" in operation["responses"], (method, path)

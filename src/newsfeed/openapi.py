@@ -38,6 +38,7 @@ _ERRORS = {
     "403": "The token's role may not do this",
     "404": "No such article, or not visible to the public",
     "405": "Method not allowed on this route",
+    "408": "The body did not arrive within 10 s of the headers; the connection is closed",
     "409": "Conflict: slug already used, or the last text of an article",
     "412": "If-Match does not match the article's current ETag",
     "413": "Body over 1 MiB",
@@ -302,7 +303,7 @@ def document(settings: Settings) -> dict[str, Any]:
                     "requestBody": body("NewArticle"),
                     "responses": {
                         "201": _article_ok("Created", ("ETag", "Location")),
-                        **_errors("400", "401", "403", "409", "413", "415", "422"),
+                        **_errors("400", "401", "403", "408", "409", "413", "415", "422"),
                     },
                 },
             },
@@ -326,7 +327,9 @@ def document(settings: Settings) -> dict[str, Any]:
                     "requestBody": body("ArticlePatch"),
                     "responses": {
                         "200": _article_ok("Changed"),
-                        **_errors("400", "401", "403", "404", "409", "412", "413", "415", "422"),
+                        **_errors(
+                            "400", "401", "403", "404", "408", "409", "412", "413", "415", "422"
+                        ),
                     },
                 },
                 "delete": {
@@ -366,7 +369,7 @@ def document(settings: Settings) -> dict[str, Any]:
                     "responses": {
                         "200": _article_ok("Replaced"),
                         "201": _article_ok("Created", ("ETag", "Location")),
-                        **_errors("400", "401", "403", "404", "412", "413", "415", "422"),
+                        **_errors("400", "401", "403", "404", "408", "412", "413", "415", "422"),
                     },
                 },
                 "delete": {
