@@ -17,10 +17,11 @@ that sum exact while flushes commit under concurrent reads:
   transaction, and so an old snapshot, open for as long as any of their cursors is
   unfinished, which under load can be indefinitely (a stress run showed counts missing
   a flushed batch); this one sees the database as of the moment it reads.
-- `_seq` is odd while a flush transaction is open. A read waits until it is even: then no
-  commit of this process is under way, and memory and database agree on which batches
-  are stored. (For an async fetch, `read()` also checks that `_seq` did not move, as a
-  seqlock, and retries if it did.)
+- `_seq` is odd while a flush is committing (its updates are written but the commit has
+  not returned). A read waits until it is even: then no commit of this process is under
+  way, and memory and database agree on which batches are stored. Readers wait only for
+  the commit, not for the updates before it, which other connections cannot see. (For an
+  async fetch, `read()` also checks that `_seq` did not move, as a seqlock.)
 
 Usage (the article fetch itself may use any connection; the hits come from here):
 
@@ -196,14 +197,18 @@ class Counter:
                 return 0
             batch, self._pending = self._pending, {}
             self._inflight = batch
-            self._seq += 1
-            self._idle.clear()
+            committing = False
             try:
                 async with self._db.transaction() as conn:
                     await conn.executemany(
                         "UPDATE articles SET hits = hits + ? WHERE id = ?",
                         [(n, article_id) for article_id, n in batch.items()],
                     )
+                    # Until here the updates are invisible to other connections, so
+                    # readers went on; only the commit itself is ambiguous to them.
+                    self._seq += 1
+                    self._idle.clear()
+                    committing = True
             except BaseException:
                 for article_id, n in batch.items():
                     self._pending[article_id] = self._pending.get(article_id, 0) + n
@@ -212,8 +217,9 @@ class Counter:
                 # Same step as the commit returning: readers see the batch in the
                 # database or in memory, never both, never neither.
                 self._inflight = {}
-                self._seq += 1
-                self._idle.set()
+                if committing:
+                    self._seq += 1
+                    self._idle.set()
             added = sum(batch.values())
             self.flushed += added
             return added
