@@ -180,6 +180,10 @@ CASES: dict[str, Case] = {
     "id-missing-article": Case("DELETE", A + "/424242", 404),
     "hit-missing-article": Case("POST", A + "/424242/hits", 404, content_type=None),
     "put-missing-article": Case("PUT", A + "/424242/translations/en", 404, text()),
+    "id-invalid-utf8": Case("GET", A + "/%ff", 404),
+    "id-nul": Case("GET", A + "/1%00", 404),
+    "id-with-spaces": Case("GET", A + "/%201%20", 404),
+    "lang-invalid-utf8": Case("PUT", ART + "/translations/%ff%fe", 404, text()),
     # --- path tricks -------------------------------------------------------------
     "dotdot": Case("GET", "/api/v1/../../etc/passwd", 404),
     "encoded-dotdot": Case("GET", "/api/v1/%2e%2e/%2e%2e/etc/passwd", 404),
@@ -201,6 +205,10 @@ CASES: dict[str, Case] = {
         "GET", A + "?cursor=" + b64("1600131600000000.0"), 400, fields=("cursor",)
     ),
     "cursor-empty": Case("GET", A + "?cursor=", 400, fields=("cursor",)),
+    "cursor-invalid-utf8": Case("GET", A + "?cursor=%ff%fe", 400, fields=("cursor",)),
+    "lang-query-invalid-utf8": Case("GET", A + "?lang=%ff", 400, fields=("lang",)),
+    "limit-nul": Case("GET", A + "?limit=1%00", 400, fields=("limit",)),
+    "limit-fullwidth": Case("GET", A + "?limit=%EF%BC%95", 400, fields=("limit",)),
     # --- preconditions ---------------------------------------------------------------
     "if-match-unquoted": Case(
         "PATCH", ART, 400, j({"status": "draft"}), headers=(("If-Match", "1.1"),)
@@ -209,6 +217,8 @@ CASES: dict[str, Case] = {
         "DELETE", ART, 400, headers=(("If-Match", '"1.1'),), content_type=None
     ),
     "if-match-empty-list": Case("PUT", EN, 400, text(), headers=(("If-Match", ","),)),
+    "if-match-empty": Case("PATCH", ART, 400, j({"status": "draft"}), headers=(("If-Match", ""),)),
+    "if-match-non-ascii": Case("PUT", EN, 400, text(), headers=(("If-Match", '"é" x'),)),
     "if-match-stale": Case(
         "PATCH", ART, 412, j({"status": "draft"}), headers=(("If-Match", '"{id}.999"'),)
     ),
