@@ -184,7 +184,7 @@ class AccessLogger(AbstractAccessLogger):
     def log(self, request: BaseRequest, response: web.StreamResponse, time_: float) -> None:
         try:
             route = request.match_info.route  # type: ignore[attr-defined]
-        except AttributeError:  # a request aiohttp could not parse has no match_info
+        except (AttributeError, AssertionError):  # unparsable requests have no match_info
             route = None
         self.logger.append(  # type: ignore[attr-defined]
             (
