@@ -117,6 +117,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX articles_public ON articles (status, published_us, id);
     CREATE INDEX articles_public_category ON articles (status, category, published_us, id);
     """,
+    # 4: the number of the last batch of hits each running process added, committed with
+    # the batch, so that a reader's snapshot tells which batches it holds (hits.py).
+    """
+    CREATE TABLE hit_flushes (
+        process TEXT PRIMARY KEY,   -- a random token per running process
+        batch   INTEGER NOT NULL
+    );
+    """,
 ]
 
 

@@ -17,11 +17,14 @@ that sum exact while flushes commit under concurrent reads:
   transaction, and so an old snapshot, open for as long as any of their cursors is
   unfinished, which under load can be indefinitely (a stress run showed counts missing
   a flushed batch); this one sees the database as of the moment it reads.
-- `_seq` is odd while a flush is committing (its updates are written but the commit has
-  not returned). A read waits until it is even: then no commit of this process is under
-  way, and memory and database agree on which batches are stored. Readers wait only for
-  the commit, not for the updates before it, which other connections cannot see. (For an
-  async fetch, `read()` also checks that `_seq` did not move, as a seqlock.)
+- Each flush numbers its batch and writes the number into `hit_flushes` (one row per
+  process) in the same transaction. A read takes that number in the same statement, so
+  from the same snapshot, as the counts: it knows whether the batch being committed is
+  in what it read, and adds it only if not. No reader ever waits for a commit, which can
+  take tens of milliseconds when SQLite checkpoints its WAL inside it.
+
+`read()` serves a fetch that cannot read the marker (a cached page): `_seq` is odd while
+a flush commits; the fetch runs when it is even and again if it moved (a seqlock).
 
 Usage (the article fetch itself may use any connection; the hits come from here):
 
@@ -37,6 +40,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import secrets
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -49,6 +53,7 @@ from newsfeed.db import Database
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 0.5  # seconds between flushes; other processes see a view within this
+_MARKER = "SELECT f.batch FROM hit_flushes f WHERE f.process = ?"
 READ_TIMEOUT = 2.0  # seconds a read may wait on a lock (WAL readers practically never do)
 
 T = TypeVar("T")
@@ -62,7 +67,10 @@ class Counter:
         self._interval = FLUSH_INTERVAL if interval is None else interval
         self._pending: dict[int, int] = {}  # counted since the last flush started
         self._inflight: dict[int, int] = {}  # the batch being written, until its commit returns
-        self._seq = 0  # odd while a flush transaction is open (a seqlock)
+        self._seq = 0  # odd while a flush is committing (a seqlock, for read())
+        self._token = secrets.token_hex(8)  # this process's row in hit_flushes
+        self._batches = 0  # number of the latest batch handed to the database
+        self._inflight_no = 0  # the in-flight batch's number (0: none)
         self._idle = asyncio.Event()
         self._idle.set()
         self._flush_lock = asyncio.Lock()
@@ -89,8 +97,7 @@ class Counter:
         ids = list(dict.fromkeys(article_ids))
         if not ids:
             return {}
-        await self._settled()
-        return {i: n + self.delta(i) for i, n in self._stored(ids).items()}
+        return self._shown(ids)
 
     async def article(
         self, fetch: Callable[..., Awaitable[Article | None]], *args: object, **kwargs: object
@@ -127,25 +134,39 @@ class Counter:
         found = await fetch(*args, **kwargs)
         if found is None:
             return None
-        await self._settled()
-        stored = self._stored([found.id])
-        if found.id not in stored:  # deleted meanwhile
-            return None
         self._count(found.id)
-        return dataclasses.replace(found, hits=stored[found.id] + self.delta(found.id))
+        shown = self._shown([found.id])
+        if found.id not in shown:  # deleted meanwhile: take the view back
+            self._uncount(found.id)
+            return None
+        return dataclasses.replace(found, hits=shown[found.id])
 
     async def hit(self, article_id: int, now: datetime | None = None) -> int | None:
         """Count one view of a public article; its new count, or None (nothing counted)."""
-        await self._settled()
-        stored = self._public_stored(article_id, to_us(now or utcnow()))
-        if stored is None:
+        shown = self._public_shown(article_id, to_us(now or utcnow()))
+        if shown is None:
             return None
         self._count(article_id)
-        return stored + self.delta(article_id)
+        return shown + 1
 
     def _count(self, article_id: int) -> None:
         self._pending[article_id] = self._pending.get(article_id, 0) + 1
         self.counted += 1
+
+    def _uncount(self, article_id: int) -> None:
+        left = self._pending[article_id] - 1
+        if left:
+            self._pending[article_id] = left
+        else:
+            del self._pending[article_id]
+        self.counted -= 1
+
+    def _unseen(self, article_id: int, marker: int | None) -> int:
+        """Views the snapshot that read `marker` from hit_flushes does not hold."""
+        unseen = self._pending.get(article_id, 0)
+        if self._inflight_no > (marker or 0):
+            unseen += self._inflight.get(article_id, 0)
+        return unseen
 
     async def _settled(self) -> None:
         """Return (in the same step as the caller's read) when no flush is open."""
@@ -161,24 +182,33 @@ class Counter:
             if self._seq == seq:
                 return result
 
-    def _stored(self, ids: list[int]) -> dict[int, int]:
+    def _shown(self, ids: list[int]) -> dict[int, int]:
+        """Stored counts plus what that snapshot lacks; one statement, so one snapshot."""
         marks = ",".join("?" * len(ids))
-        rows = self._connection().execute(
-            f"SELECT id, hits FROM articles WHERE id IN ({marks})", ids
-        )
-        return {int(row[0]): int(row[1]) for row in rows}
-
-    def _public_stored(self, article_id: int, now_us: int) -> int | None:
         rows = (
             self._connection()
             .execute(
-                "SELECT hits FROM articles WHERE id = ? AND status = 'published' "
-                "AND published_us <= ?",
-                (article_id, now_us),
+                f"SELECT a.id, a.hits, ({_MARKER}) FROM articles a WHERE a.id IN ({marks})",
+                [self._token, *ids],
             )
             .fetchall()  # to the end: the statement resets and its snapshot ends
         )
-        return int(rows[0][0]) if rows else None
+        return {int(i): int(n) + self._unseen(int(i), marker) for i, n, marker in rows}
+
+    def _public_shown(self, article_id: int, now_us: int) -> int | None:
+        rows = (
+            self._connection()
+            .execute(
+                f"SELECT a.hits, ({_MARKER}) FROM articles a WHERE a.id = ? "
+                "AND a.status = 'published' AND a.published_us <= ?",
+                (self._token, article_id, now_us),
+            )
+            .fetchall()
+        )
+        if not rows:
+            return None
+        hits, marker = rows[0]
+        return int(hits) + self._unseen(article_id, marker)
 
     def _connection(self) -> sqlite3.Connection:
         if self._reader is None:
@@ -196,13 +226,21 @@ class Counter:
             if not self._pending:
                 return 0
             batch, self._pending = self._pending, {}
-            self._inflight = batch
+            self._batches += 1
+            self._inflight, self._inflight_no = batch, self._batches
             committing = False
             try:
                 async with self._db.transaction() as conn:
                     await conn.executemany(
                         "UPDATE articles SET hits = hits + ? WHERE id = ?",
                         [(n, article_id) for article_id, n in batch.items()],
+                    )
+                    # Committed with the batch: a reader's snapshot tells by it whether
+                    # the batch is in, so no reader waits for the commit.
+                    await conn.execute(
+                        "INSERT INTO hit_flushes (process, batch) VALUES (?, ?) "
+                        "ON CONFLICT (process) DO UPDATE SET batch = excluded.batch",
+                        (self._token, self._batches),
                     )
                     # Until here the updates are invisible to other connections, so
                     # readers went on; only the commit itself is ambiguous to them.
@@ -216,7 +254,7 @@ class Counter:
             finally:
                 # Same step as the commit returning: readers see the batch in the
                 # database or in memory, never both, never neither.
-                self._inflight = {}
+                self._inflight, self._inflight_no = {}, 0
                 if committing:
                     self._seq += 1
                     self._idle.set()
@@ -256,6 +294,9 @@ class Counter:
                 await self._task
             self._task = None
         await self.flush()
+        if self._batches:
+            async with self._db.transaction() as conn:
+                await conn.execute("DELETE FROM hit_flushes WHERE process = ?", (self._token,))
         if self._reader is not None:
             self._reader.close()
             self._reader = None
