@@ -284,6 +284,7 @@ def main() -> int:
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
     parser.add_argument("--keep", type=Path, help="reuse/keep the generated database here")
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument("--only", help="measure only paths whose name contains this")
     args = parser.parse_args()
     if os.cpu_count() is None or os.cpu_count() < 2:  # type: ignore[operator]
         raise SystemExit("the benchmark needs two CPUs: one for the server, one for wrk")
@@ -325,6 +326,8 @@ def main() -> int:
     counted_ok = counting_runs = 0
     try:
         for name, method, template, header, counts, _ in PATHS:
+            if args.only and args.only not in name:
+                continue
             probe = template.replace("{id}", "1")
             if method == "GET" and not route_exists(port, probe):
                 skipped.append(name)
