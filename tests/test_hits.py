@@ -125,6 +125,9 @@ async def test_reads_and_failures_count_nothing(no_timed_flush, client, editor_t
     resp = await client.get(f"/api/v1/articles/{aid}")
     inm = {"If-None-Match": resp.headers["ETag"]}
     statuses.append(("304", (await client.get(f"/api/v1/articles/{aid}", headers=inm)).status))
+    feed = await client.get("/ko/feed.rss")
+    inm = {"If-None-Match": feed.headers["ETag"]}
+    statuses.append(("feed 304", (await client.get("/ko/feed.rss", headers=inm)).status))
     for missing in (draft["id"], scheduled["id"], deleted["id"], 999_999):
         statuses.append(("page", (await client.get(f"/ko/articles/{missing}")).status))
         resp = await client.post(f"/api/v1/articles/{missing}/hits")
@@ -140,6 +143,7 @@ async def test_reads_and_failures_count_nothing(no_timed_flush, client, editor_t
             ("/ko/feed.rss", 200),
             ("HEAD page", 200),
             ("304", 304),
+            ("feed 304", 304),
         ]
         + [("page", 404), ("hit", 404)] * 4
     )
@@ -160,6 +164,11 @@ async def test_shutdown_flushes_pending_hits(no_timed_flush, client, editor_toke
     assert stored_hits(settings, article["id"]) == 0
     await client.close()  # runs the app's cleanup: the final flush
     assert stored_hits(settings, article["id"]) == 7
+    conn = sqlite3.connect(settings.db_path)
+    try:  # the process's flush marker goes with it
+        assert conn.execute("SELECT count(*) FROM hit_flushes").fetchone()[0] == 0
+    finally:
+        conn.close()
 
 
 # --- several worker processes ---------------------------------------------------------
