@@ -265,13 +265,44 @@ async def test_two_workers_count_10000_views_exactly(tmp_path: Path):
     assert sum(per_process.values()) == 10_000
     assert all(n > 0 for n in per_process.values()), per_process  # both workers served
 
-    with serving(env, log, 1) as proc:
+    # Restarted: the count survived; then SIGTERM in the middle of a burst of views.
+    log.write_text("")
+    with serving(env, log, 2) as proc:
         await wait_ready(base, proc)
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(f"{base}/api/v1/articles/{aid}") as resp,
-        ):
-            assert resp.status == 200
-            assert (await resp.json())["hits"] == 10_000
-        proc.send_signal(signal.SIGTERM)
+        connector = aiohttp.TCPConnector(limit=64)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            async with session.get(f"{base}/api/v1/articles/{aid}") as resp:
+                assert resp.status == 200
+                assert (await resp.json())["hits"] == 10_000
+
+            async def maybe_view() -> int:
+                try:
+                    async with session.get(f"{base}/ko/articles/{aid}") as resp:
+                        await resp.read()
+                        return resp.status
+                except aiohttp.ClientError:
+                    return 0  # refused or cut off by the shutdown: never acknowledged
+
+            burst = [asyncio.create_task(maybe_view()) for _ in range(3000)]
+            for finished, next_done in enumerate(asyncio.as_completed(burst), 1):
+                await next_done
+                if finished == 500:
+                    break
+            proc.send_signal(signal.SIGTERM)
+            late = await asyncio.gather(*burst)
         assert proc.wait(timeout=30) == 0
+    assert set(late) <= {0, 200}
+    answered = late.count(200)
+    assert answered >= 500
+    counted = sum(
+        int(n)
+        for n in re.findall(r"hit counter of process \d+ stopped: (\d+) views", log.read_text())
+    )
+    conn = sqlite3.connect(tmp_path / "served.db")
+    try:
+        stored = conn.execute("SELECT hits FROM articles WHERE id = ?", (aid,)).fetchone()[0]
+    finally:
+        conn.close()
+    # Every view a worker acknowledged is stored; every 200 the client got is among them.
+    assert stored == 10_000 + counted
+    assert answered <= counted <= 3000
