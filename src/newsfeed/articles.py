@@ -273,20 +273,21 @@ async def board(
     if category is not None:
         where += " AND a.category = ?"
         params.append(category)
-    async with db.reader.execute(f"SELECT count(*) FROM articles a WHERE {where}", params) as cur:
-        total = (await cur.fetchone())[0]
-    async with db.reader.execute(
+    counted = await db.reader.execute_fetchall(
+        f"SELECT count(*) FROM articles a WHERE {where}", params
+    )
+    total = next(iter(counted))[0]
+    rows = await db.reader.execute_fetchall(
         f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE {where} "
         "ORDER BY a.published_us DESC, a.id DESC LIMIT ? OFFSET ?",
         [*params, limit, offset],
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return await _with_translations(db.reader, rows), total
 
 
 async def count(db: Database) -> int:
-    async with db.reader.execute("SELECT count(*) FROM articles") as cur:
-        return (await cur.fetchone())[0]
+    rows = await db.reader.execute_fetchall("SELECT count(*) FROM articles")
+    return int(next(iter(rows))[0])
 
 
 async def add_hits(

@@ -122,11 +122,11 @@ async def verify(db: Database, header: str | None) -> Editor | None:
     if token is None or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = hash_token(token)
-    async with db.reader.execute(
+    rows = await db.reader.execute_fetchall(
         "SELECT name, role, token_hash FROM editors WHERE token_hash = ? AND revoked_at IS NULL",
         (digest,),
-    ) as cur:
-        row = await cur.fetchone()
+    )
+    row = next(iter(rows), None)
     if row is None or not hmac.compare_digest(row["token_hash"], digest):
         return None
     return Editor(row["name"], Role(row["role"]))

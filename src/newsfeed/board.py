@@ -77,7 +77,9 @@ class Board:
             params.append(category)
         rows: dict[int, Row] = {}
         seq = None
-        async with self._db.reader.execute(
+        # One trip to the reader thread, and no cursor left open between trips (an open
+        # one keeps the shared connection on an old snapshot for other requests too).
+        found = await self._db.reader.execute_fetchall(
             "WITH page AS (SELECT a.id, a.category, a.published_at, a.published_us, "
             f"a.original_lang, a.hits FROM articles a WHERE {where} "
             "ORDER BY a.published_us DESC, a.id DESC LIMIT ? OFFSET ?) "
@@ -85,15 +87,15 @@ class Board:
             "FROM page p JOIN translations t ON t.article_id = p.id "
             "ORDER BY p.published_us DESC, p.id DESC",
             [*params, limit, offset],
-        ) as cur:
-            async for r in cur:
-                seq = r["seq"]
-                row = rows.get(r["id"])
-                if row is None:
-                    row = rows[r["id"]] = Row(
-                        r["id"], r["category"], r["published_at"], r["original_lang"], r["hits"]
-                    )
-                row.titles[r["lang"]] = r["title"]
+        )
+        for r in found:
+            seq = r["seq"]
+            row = rows.get(r["id"])
+            if row is None:
+                row = rows[r["id"]] = Row(
+                    r["id"], r["category"], r["published_at"], r["original_lang"], r["hits"]
+                )
+            row.titles[r["lang"]] = r["title"]
         total = await self._total(category, where, params, now_us, seq)
         return list(rows.values()), total.count, total.due_us
 
@@ -121,6 +123,6 @@ class Board:
 
 
 async def _scalar(conn: aiosqlite.Connection, sql: str, params: Sequence[object] = ()) -> Any:
-    async with conn.execute(sql, params) as cur:
-        row = await cur.fetchone()
+    rows = await conn.execute_fetchall(sql, params)
+    row = next(iter(rows), None)
     return None if row is None else row[0]

@@ -30,28 +30,28 @@ def _split(value: str) -> frozenset[str]:
 
 
 async def last_seq(db: Database) -> int:
-    async with db.reader.execute("SELECT coalesce(max(seq), 0) FROM changes") as cur:
-        row = await cur.fetchone()
+    # execute_fetchall throughout: one trip to the reader thread, no cursor left open.
+    rows = await db.reader.execute_fetchall("SELECT coalesce(max(seq), 0) FROM changes")
+    row = next(iter(rows), None)
     return int(row[0]) if row else 0
 
 
 async def since(db: Database, seq: int) -> list[Change]:
     """Rows after `seq`, oldest first (one writer: seqs commit in order, with no gaps)."""
-    async with db.reader.execute(
+    rows = await db.reader.execute_fetchall(
         "SELECT seq, langs, categories FROM changes WHERE seq > ? ORDER BY seq", (seq,)
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [Change(row[0], _split(row[1]), _split(row[2])) for row in rows]
 
 
 async def last_changed(db: Database, lang: str, category: str | None) -> datetime | None:
     """The latest write that touched `lang` (and `category`, when given), if any."""
-    async with db.reader.execute(
+    rows = await db.reader.execute_fetchall(
         "SELECT max(changed_at) FROM changes WHERE instr(',' || langs || ',', ?) > 0 "
         "AND (? IS NULL OR instr(',' || categories || ',', ?) > 0)",
         (f",{lang},", category, f",{category},"),
-    ) as cur:
-        row = await cur.fetchone()
+    )
+    row = next(iter(rows), None)
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
 
@@ -59,11 +59,11 @@ async def next_scheduled(
     db: Database, lang: str, category: str | None, now: datetime
 ) -> datetime | None:
     """When the next published-but-future article with a text in `lang` becomes visible."""
-    async with db.reader.execute(
+    rows = await db.reader.execute_fetchall(
         "SELECT min(a.published_us) FROM articles a WHERE a.status = 'published' "
         "AND a.published_us > ? AND (? IS NULL OR a.category = ?) AND EXISTS "
         "(SELECT 1 FROM translations t WHERE t.article_id = a.id AND t.lang = ?)",
         (to_us(now), category, category, lang),
-    ) as cur:
-        row = await cur.fetchone()
+    )
+    row = next(iter(rows), None)
     return _EPOCH + timedelta(microseconds=row[0]) if row and row[0] is not None else None

@@ -198,5 +198,4 @@ class Database:
             await self._writer.commit()
 
     async def ping(self) -> bool:
-        async with self.reader.execute("SELECT 1") as cur:
-            return (await cur.fetchone()) is not None
+        return bool(await self.reader.execute_fetchall("SELECT 1"))
