@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 0.5  # seconds between flushes; other processes see a view within this
 _MARKER = "SELECT f.batch FROM hit_flushes f WHERE f.process = ?"
+STOP_ATTEMPTS = 3  # final flushes tried at shutdown before giving the views up
 READ_TIMEOUT = 2.0  # seconds a read may wait on a lock (WAL readers practically never do)
 
 T = TypeVar("T")
@@ -293,8 +294,15 @@ class Counter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self.flush()
-        if self._batches:
+        for attempt in range(1, STOP_ATTEMPTS + 1):
+            try:
+                await self.flush()
+                break
+            except sqlite3.Error:  # e.g. another process held the write lock too long
+                log.exception("final hit flush, attempt %d of %d", attempt, STOP_ATTEMPTS)
+                if attempt == STOP_ATTEMPTS:
+                    log.error("%d views could not be stored", self.unflushed)
+        if self._batches and not self.unflushed:
             async with self._db.transaction() as conn:
                 await conn.execute("DELETE FROM hit_flushes WHERE process = ?", (self._token,))
         if self._reader is not None:
