@@ -14,7 +14,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,6 +29,7 @@ import feedparser
 import lxml.etree
 import lxml.html
 import pytest
+from conftest import free_port
 
 BASE_URL = "http://news.example:8000/site"  # configured, never the address served from
 START_TIMEOUT = 20.0  # seconds for /healthz to answer (a bound, not a measure)
@@ -107,12 +107,6 @@ class Server:
         )
         assert reply.status == 201, reply.body
         return reply.json()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,19 +20,13 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import bearer, sample_article
+from conftest import bearer, free_port, sample_article
 
 from newsfeed import auth, db
 
 CLIENTS = 8
 ACKED_BEFORE_KILL = 80  # the kill comes after this many 201s, while clients keep posting
 START_TIMEOUT = 20.0  # seconds for a server to answer /healthz (a bound, not a measure)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from conftest import bearer, sample_article
+from conftest import bearer, free_port, sample_article
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
@@ -45,12 +44,6 @@ CHECKS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _request(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> int:
     req = urllib.request.Request(url, data=data, headers=headers or {})
     with urllib.request.urlopen(req, timeout=5) as resp:
@@ -63,7 +56,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     path: Path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
     db.migrate(path)
     token = auth.add_editor(path, "fuzzer", auth.Role.EDITOR)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "NEWSFEED_DB": str(path),

@@ -7,7 +7,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import bearer, create
+from conftest import bearer, create, free_port
 
 from newsfeed import auth, hits
 from newsfeed.keys import counter_key
@@ -172,12 +171,6 @@ async def test_shutdown_flushes_pending_hits(no_timed_flush, client, editor_toke
 
 
 # --- several worker processes ---------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
