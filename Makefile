@@ -29,6 +29,7 @@ test: $(VENV)/.test-deps
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
 
 # Interface text: extract it from code and templates, add a catalog for every language in
 # NEWSFEED_LANGS that has none, merge new text into the catalogs, compile them (the

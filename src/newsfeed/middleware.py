@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ErrorPage = Callable[[web.Request, problems.Problem], Awaitable[web.StreamResponse]]
 
-error_page_key = web.AppKey("error_page_key", ErrorPage)
+error_page_key: web.AppKey[ErrorPage] = web.AppKey("error_page_key")
 
 _TITLES = {
     400: "Bad Request",

@@ -225,7 +225,7 @@ def document(settings: Settings) -> dict[str, Any]:
     """The whole document; small enough to build per request."""
     langs = settings.langs
     p = lambda name: {"$ref": f"#/components/parameters/{name}"}  # noqa: E731
-    editor = [{"bearer": []}]
+    editor: list[dict[str, list[str]]] = [{"bearer": []}]
     body = lambda name: {  # noqa: E731
         "required": True,
         "content": {JSON: {"schema": _ref(name)}},

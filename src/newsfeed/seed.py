@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from newsfeed import articles, editing
@@ -160,9 +161,5 @@ async def seed(db: Database, langs: tuple[str, ...]) -> int:
     for sample in SAMPLES:
         texts = {lang: text for lang, text in sample.texts.items() if lang in langs}
         if texts:
-            await editing.create(db, NewArticle(**{**_fields(sample), "texts": texts}), langs)
+            await editing.create(db, dataclasses.replace(sample, texts=texts), langs)
     return len(SAMPLES)
-
-
-def _fields(sample: NewArticle) -> dict[str, object]:
-    return {name: getattr(sample, name) for name in NewArticle.__dataclass_fields__}
