@@ -54,8 +54,13 @@ async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings) -> web.Application:
     metrics = Metrics()
     access_log = AccessLog(metrics)
+
+    def finish(request: web.Request, response: web.StreamResponse) -> None:
+        access_log.tag(request, response)
+        harden(response)
+
     app = web.Application(
-        middlewares=[middleware.errors],
+        middlewares=[middleware.handling(finish, feeds.sync_after_write)],
         client_max_size=MAX_BODY,
         handler_args={**HANDLER_ARGS, **access_log.handler_args()},
     )
@@ -65,16 +70,9 @@ def create_app(settings: Settings) -> web.Application:
     app[access_log_key] = access_log
     app.cleanup_ctx.append(access_log.running)
 
-    async def identify_and_harden(request: web.Request, response: web.StreamResponse) -> None:
-        # One hook for both: each hook costs a coroutine per response.
-        access_log.tag(request, response)
-        harden(response)
-
-    app.on_response_prepare.append(identify_and_harden)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_hit_counter)
     app.cleanup_ctx.append(_feed_cache)
-    app.on_response_prepare.append(feeds.sync_after_write)
     pages.setup(app)  # templates, catalogs, error pages; after the database's ctx
     routes.setup(app)
     return app

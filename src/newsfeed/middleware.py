@@ -59,21 +59,57 @@ def _wants_html(request: web.Request) -> bool:
     return first in request.app[settings_key].langs and request.path != f"/{first}"
 
 
-@web.middleware
-async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except problems.Problem as problem:
-        return await _render(request, problem)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        return await _render(request, _from_http(exc))
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return await _render(
-            request, problems.Problem(500, "Internal Server Error", "Something broke on our side.")
-        )
+Finish = Callable[[web.Request, web.StreamResponse], None]
+AfterWrite = Callable[[web.Request, web.StreamResponse], Awaitable[None]]
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _nothing(request: web.Request, response: web.StreamResponse) -> None:
+    return None
+
+
+async def _nothing_after(request: web.Request, response: web.StreamResponse) -> None:
+    return None
+
+
+def handling(finish: Finish = _nothing, after_write: AfterWrite = _nothing_after) -> Middleware:
+    """The errors middleware that also finishes every response before it is sent:
+    `finish(request, response)` (headers), then for unsafe methods `after_write`.
+
+    Doing it here rather than in on_response_prepare hooks saves a signal and a
+    coroutine per hook on every request; redirects raised as exceptions are finished
+    before they propagate (aiohttp sends the exception itself).
+    """
+
+    @web.middleware
+    async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except problems.Problem as problem:
+            response = await _render(request, problem)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                finish(request, exc)
+                if request.method in _UNSAFE:
+                    await after_write(request, exc)
+                raise
+            response = await _render(request, _from_http(exc))
+        except Exception:
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            response = await _render(
+                request,
+                problems.Problem(500, "Internal Server Error", "Something broke on our side."),
+            )
+        finish(request, response)
+        if request.method in _UNSAFE:
+            await after_write(request, response)
+        return response
+
+    return errors
+
+
+errors = handling()  # without finishing: error handling only
 
 
 async def _render(request: web.Request, problem: problems.Problem) -> web.StreamResponse:
