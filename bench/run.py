@@ -77,7 +77,7 @@ CATEGORIES = ("news", "events", "notice", "research")
 
 def generate(path: Path, count: int) -> float:
     """`count` published bilingual articles, oldest first; seconds it took."""
-    from newsfeed import db
+    from newsfeed import bodies, db
 
     started = time.perf_counter()
     db.migrate(path)
@@ -109,6 +109,9 @@ def generate(path: Path, count: int) -> float:
             texts,
         )
     conn.execute("COMMIT")
+    conn.close()
+    bodies.fill(path)  # the rendered bodies the service stores with every write
+    conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

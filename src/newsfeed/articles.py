@@ -39,6 +39,7 @@ class Translation:
     body: str
     author: str
     updated_at: str
+    body_html: str | None = None  # the body rendered at write time; None: not yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,13 +176,20 @@ async def _with_translations(
     # execute_fetchall: one trip to the connection's thread, and no cursor left open to
     # hold the connection's read snapshot while other requests use it.
     found = await conn.execute_fetchall(
-        "SELECT article_id, lang, title, summary, body, author, updated_at FROM translations "
+        "SELECT article_id, lang, title, summary, body, author, updated_at, body_html "
+        "FROM translations "
         f"WHERE article_id IN ({marks}) ORDER BY article_id, lang",
         ids,
     )
     for t in found:
         texts[t["article_id"]][t["lang"]] = Translation(
-            t["lang"], t["title"], t["summary"], t["body"], t["author"], t["updated_at"]
+            t["lang"],
+            t["title"],
+            t["summary"],
+            t["body"],
+            t["author"],
+            t["updated_at"],
+            t["body_html"],
         )
     return [
         Article(

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from newsfeed import auth, backup, db, seed, server
+from newsfeed import auth, backup, bodies, db, seed, server
 from newsfeed.settings import Settings, SettingsError
 
 
@@ -90,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     db.migrate(settings.db_path)
     if args.command == "serve":
+        bodies.fill(settings.db_path)  # texts stored before bodies were rendered at write
         return _serve(settings, args.workers)
     if args.command == "backup":
         return _backup(settings, Path(args.path))

@@ -125,6 +125,27 @@ MIGRATIONS: list[str] = [
         batch   INTEGER NOT NULL
     );
     """,
+    # 5: each text's body rendered and sanitized at write time (bodies.py), so a page view
+    # only reads it; NULL until rendered. The search index follows only the texts it
+    # indexes, so filling the column leaves it alone.
+    """
+    ALTER TABLE translations ADD COLUMN body_html TEXT;
+    DROP TRIGGER search_texts_update;
+    CREATE TRIGGER search_texts_update AFTER UPDATE OF title, summary, body ON translations
+    BEGIN
+        DELETE FROM search_texts WHERE rowid = old.article_id * 32768
+            + (unicode(substr(old.lang, 1, 1)) - 96) * 729
+            + (unicode(substr(old.lang, 2, 1)) - 96) * 27
+            + coalesce(unicode(substr(old.lang, 3, 1)) - 96, 0);
+        INSERT INTO search_texts (rowid, article_id, lang, title, summary, body)
+        VALUES (
+            new.article_id * 32768 + (unicode(substr(new.lang, 1, 1)) - 96) * 729
+                + (unicode(substr(new.lang, 2, 1)) - 96) * 27
+                + coalesce(unicode(substr(new.lang, 3, 1)) - 96, 0),
+            new.article_id, new.lang, new.title, new.summary, new.body
+        );
+    END;
+    """,
 ]
 
 

@@ -17,6 +17,7 @@ import aiosqlite
 from newsfeed import problems
 from newsfeed.articles import Article, IfMatch, NewArticle, Text, fetch, stamp, to_us, utcnow
 from newsfeed.db import Database
+from newsfeed.render import markdown_html
 
 
 def _check_precondition(article: Article | None, if_match: IfMatch, article_id: int) -> Article:
@@ -61,12 +62,14 @@ def _slug_conflict(slug: str) -> problems.Problem:
 async def _upsert_text(
     conn: aiosqlite.Connection, article_id: int, lang: str, text: Text, at: str
 ) -> None:
+    html = markdown_html(text.body)  # stored with the text: views only read it
     await conn.execute(
-        "INSERT INTO translations (article_id, lang, title, summary, body, author, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id, lang) DO UPDATE SET "
+        "INSERT INTO translations (article_id, lang, title, summary, body, author, updated_at, "
+        "body_html) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id, lang) DO UPDATE SET "
         "title = excluded.title, summary = excluded.summary, body = excluded.body, "
-        "author = excluded.author, updated_at = excluded.updated_at",
-        (article_id, lang, text.title, text.summary, text.body, text.author, at),
+        "author = excluded.author, updated_at = excluded.updated_at, "
+        "body_html = excluded.body_html",
+        (article_id, lang, text.title, text.summary, text.body, text.author, at, html),
     )
 
 

@@ -145,7 +145,9 @@ async def _count_view(
         if stored is None:
             return None, None
         text = stored.text_for(language.code, app[languages_key].codes)
-        body = app[bodies_key].html((stored.id, stored.version, text.lang), text.body)
+        body = text.body_html  # rendered when written; else (older texts) now
+        if body is None:
+            body = app[bodies_key].html((stored.id, stored.version, text.lang), text.body)
         context = site.context(
             request,
             language,
