@@ -86,9 +86,8 @@ class PageCache:
         return entry.value
 
     def put(self, key: Hashable, version: int, value: Any, due_us: int | None = None) -> None:
-        """Keep `value` if it was read while the database stayed at `version`."""
-        if version != self.version():
-            return
+        """Keep `value`, read at `version` or later. Not checked here: if the database
+        moved on meanwhile, the next `get` finds the version changed and drops it."""
         if len(self._entries) >= self._size:
             del self._entries[next(iter(self._entries))]
         self._entries[key] = Entry(version, due_us, value)
