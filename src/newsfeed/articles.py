@@ -217,11 +217,13 @@ async def fetch(conn: aiosqlite.Connection, article_id: int) -> Article | None:
     One statement (the article's columns repeated on each of its texts), so one trip
     to the connection's thread: on a busy event loop each trip costs more than the SQL.
     """
-    rows = await conn.execute_fetchall(
-        f"SELECT {_ARTICLE_COLUMNS}, t.lang, t.title, t.summary, t.body, t.author, "
-        "t.updated_at AS text_updated_at, t.body_html FROM articles a "
-        "LEFT JOIN translations t ON t.article_id = a.id WHERE a.id = ? ORDER BY t.lang",
-        (article_id,),
+    rows = list(
+        await conn.execute_fetchall(
+            f"SELECT {_ARTICLE_COLUMNS}, t.lang, t.title, t.summary, t.body, t.author, "
+            "t.updated_at AS text_updated_at, t.body_html FROM articles a "
+            "LEFT JOIN translations t ON t.article_id = a.id WHERE a.id = ? ORDER BY t.lang",
+            (article_id,),
+        )
     )
     if not rows:
         return None
