@@ -60,7 +60,6 @@ def create_app(settings: Settings) -> web.Application:
         harden(response)
 
     app = web.Application(
-        middlewares=[middleware.handling(finish, feeds.sync_after_write)],
         client_max_size=MAX_BODY,
         handler_args={**HANDLER_ARGS, **access_log.handler_args()},
     )
@@ -75,4 +74,5 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_feed_cache)
     pages.setup(app)  # templates, catalogs, error pages; after the database's ctx
     routes.setup(app)
+    middleware.guard_routes(app, finish, feeds.sync_after_write)  # errors, headers; last
     return app
