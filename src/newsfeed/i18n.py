@@ -195,11 +195,13 @@ def _translate(context: jinja2.runtime.Context, message: str, **variables: Any) 
     call, with each language's translated Markup kept: pages call it a dozen times."""
     if not context.eval_ctx.autoescape:
         return context["language"].gettext(message) % variables  # type: ignore[no-any-return]
+    if variables:
+        return Markup(context["language"].gettext(message)) % variables
     texts = context["language"]._texts
     found = texts.get(message)
-    if found is None:
-        found = texts[message] = Markup(context["language"].gettext(message))
-    return found % variables
+    if found is None:  # %-formatted like newstyle gettext does, once
+        found = texts[message] = Markup(context["language"].gettext(message)) % {}
+    return found
 
 
 def install(env: jinja2.Environment) -> None:
