@@ -1,4 +1,4 @@
-"""The application factory: keys, resources, middlewares and routes."""
+"""The application factory: keys, resources and routes (each guarded, see routes.py)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,5 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_hit_counter)
     app.cleanup_ctx.append(_feed_cache)
     pages.setup(app)  # templates, catalogs, error pages; after the database's ctx
-    routes.setup(app)
-    middleware.guard_routes(app, finish, feeds.sync_after_write)  # errors, headers; last
+    routes.setup(app, lambda handler: middleware.guard(handler, finish, feeds.sync_after_write))
     return app

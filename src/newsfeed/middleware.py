@@ -2,7 +2,7 @@
 
 Pages under `/{lang}/` answer errors with a localized HTML page; everything else (the
 API, feeds outside a language, unknown routes) answers `application/problem+json`.
-Each route's handler is wrapped (`guard_routes`) rather than run under a middleware.
+Each route's handler is wrapped (`guard`) rather than run under a middleware.
 """
 
 from __future__ import annotations
@@ -63,7 +63,6 @@ def _wants_html(request: web.Request) -> bool:
 
 Finish = Callable[[web.Request, web.StreamResponse], None]
 AfterWrite = Callable[[web.Request, web.StreamResponse], Awaitable[None]]
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -83,7 +82,7 @@ def guard(
     `after_write`. Redirects raised as exceptions are finished before they propagate
     (aiohttp sends the exception itself).
 
-    The app wraps each route's handler in this (see `guard_routes`) instead of using a
+    `routes.setup` wraps each route's handler in this as it adds it, instead of using a
     middleware: any aiohttp middleware costs about 10 µs a request (two more coroutine
     layers, partials and a cache lookup), a sixth of a small request's whole cost.
     """
@@ -114,17 +113,7 @@ def guard(
     return guarded
 
 
-def handling(finish: Finish = _nothing, after_write: AfterWrite = _nothing_after) -> Middleware:
-    """`guard` as a middleware (for apps that do not guard their routes)."""
-
-    @web.middleware
-    async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-        return await guard(handler, finish, after_write)(request)
-
-    return errors
-
-
-async def _unmatched(request: web.Request) -> web.StreamResponse:
+async def unmatched(request: web.Request) -> web.StreamResponse:
     """The last route, matching any path and method: 405 when another route has the
     path (with Allow, as aiohttp says it), else 404."""
     allowed: set[str] = set()
@@ -134,23 +123,6 @@ async def _unmatched(request: web.Request) -> web.StreamResponse:
     if allowed:
         raise web.HTTPMethodNotAllowed(request.method, allowed)
     raise web.HTTPNotFound()
-
-
-def guard_routes(
-    app: web.Application, finish: Finish = _nothing, after_write: AfterWrite = _nothing_after
-) -> None:
-    """After every route is added: guard each handler, and add a last route that answers
-    404/405 for everything else, so that no request needs a middleware.
-
-    aiohttp has no public way to wrap a route's handler once added; `_handler` has held
-    it since aiohttp 2.
-    """
-    app.router.add_route("*", "/{unmatched:.*}", _unmatched, name="unmatched")
-    for route in app.router.routes():
-        route._handler = guard(route.handler, finish, after_write)
-
-
-errors = handling()  # without finishing: error handling only
 
 
 async def _render(request: web.Request, problem: problems.Problem) -> web.StreamResponse:

@@ -1,4 +1,4 @@
-"""Errors that carry their HTTP status, rendered once by a middleware.
+"""Errors that carry their HTTP status, rendered in one place (`middleware.guard`).
 
 Storage and validation raise these without knowing about aiohttp; `middleware.py` turns
 them into `application/problem+json` (RFC 9457) or a localized HTML page.

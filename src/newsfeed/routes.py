@@ -1,39 +1,62 @@
-"""The whole URL map, in one place."""
+"""The whole URL map, in one place.
+
+Every handler is added through `wrap` (the app passes `middleware.guard` with its
+response finishing), so each route renders its errors and gets its headers without an
+aiohttp middleware on the hot path. The last route catches everything else (404/405).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 
+from newsfeed import middleware
 from newsfeed.keys import settings_key
+from newsfeed.middleware import Handler
 from newsfeed.views import api, feeds, ops, pages, static
 
+Wrap = Callable[[Handler], Handler]
 
-def setup(app: web.Application) -> None:
+
+def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
     r = app.router
+
+    def get(path: str, handler: Handler, name: str) -> None:
+        r.add_get(path, wrap(handler), name=name)  # HEAD too
+
+    def add(method: str, path: str, handler: Handler, name: str) -> None:
+        r.add_route(method, path, wrap(handler), name=name)
+
     # operations
-    r.add_get("/healthz", ops.healthz, name="healthz")
-    r.add_get("/metrics", ops.metrics, name="metrics")
+    get("/healthz", ops.healthz, "healthz")
+    get("/metrics", ops.metrics, "metrics")
     # feeds
-    r.add_get("/{lang}/feed.rss", feeds.rss, name="feed-rss")
-    r.add_get("/{lang}/feed.atom", feeds.atom, name="feed-atom")
-    r.add_get("/{lang}/feed.json", feeds.json_feed, name="feed-json")
+    get("/{lang}/feed.rss", feeds.rss, "feed-rss")
+    get("/{lang}/feed.atom", feeds.atom, "feed-atom")
+    get("/{lang}/feed.json", feeds.json_feed, "feed-json")
     # JSON API
-    r.add_get("/api/v1/openapi.json", api.openapi_document, name="api-openapi")
-    r.add_get("/api/v1/articles", api.list_articles, name="api-articles")
-    r.add_post("/api/v1/articles", api.create_article, name="api-create")
-    r.add_get("/api/v1/articles/{id}", api.get_article, name="api-article")
-    r.add_patch("/api/v1/articles/{id}", api.patch_article, name="api-patch")
-    r.add_delete("/api/v1/articles/{id}", api.delete_article, name="api-delete")
-    r.add_post("/api/v1/articles/{id}/hits", api.count_hit, name="api-hits")
-    r.add_put("/api/v1/articles/{id}/translations/{lang}", api.put_translation, name="api-put-text")
-    r.add_delete(
-        "/api/v1/articles/{id}/translations/{lang}", api.delete_translation, name="api-delete-text"
+    get("/api/v1/openapi.json", api.openapi_document, "api-openapi")
+    get("/api/v1/articles", api.list_articles, "api-articles")
+    add("POST", "/api/v1/articles", api.create_article, "api-create")
+    get("/api/v1/articles/{id}", api.get_article, "api-article")
+    add("PATCH", "/api/v1/articles/{id}", api.patch_article, "api-patch")
+    add("DELETE", "/api/v1/articles/{id}", api.delete_article, "api-delete")
+    add("POST", "/api/v1/articles/{id}/hits", api.count_hit, "api-hits")
+    add("PUT", "/api/v1/articles/{id}/translations/{lang}", api.put_translation, "api-put-text")
+    add(
+        "DELETE",
+        "/api/v1/articles/{id}/translations/{lang}",
+        api.delete_translation,
+        "api-delete-text",
     )
     # public pages (HTML, localized)
-    r.add_get("/", pages.root, name="root")
-    r.add_get("/static/{name}", static.static_file, name="static")
+    get("/", pages.root, "root")
+    get("/static/{name}", static.static_file, "static")
     for lang in app[settings_key].langs:  # only real languages, so /metrics stays itself
-        r.add_get(f"/{lang}", pages.language_root, name=f"language-root-{lang}")
-    r.add_get("/{lang}/", pages.board, name="board")
-    r.add_get("/{lang}/articles/{id}", pages.article, name="article")
-    r.add_get("/{lang}/search", pages.search_page, name="search")
+        get(f"/{lang}", pages.language_root, f"language-root-{lang}")
+    get("/{lang}/", pages.board, "board")
+    get("/{lang}/articles/{id}", pages.article, "article")
+    get("/{lang}/search", pages.search_page, "search")
+    # everything else: 404, or 405 with Allow where another route has the path
+    add("*", "/{unmatched:.*}", middleware.unmatched, "unmatched")
