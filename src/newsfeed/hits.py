@@ -47,15 +47,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
+from newsfeed import hitstore
 from newsfeed.articles import Article, to_us, utcnow
 from newsfeed.db import Database
 
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 0.5  # seconds between flushes; other processes see a view within this
-_MARKER = "SELECT f.batch FROM hit_flushes f WHERE f.process = ?"
 STOP_ATTEMPTS = 3  # final flushes tried at shutdown before giving the views up
-READ_TIMEOUT = 2.0  # seconds a read may wait on a lock (WAL readers practically never do)
 
 T = TypeVar("T")
 
@@ -76,7 +75,7 @@ class Counter:
         self._idle.set()
         self._flush_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
-        self._reader: sqlite3.Connection | None = None
+        self._stored: hitstore.StoredCounts | None = None
         self.counted = 0  # views acknowledged by this process since it started
         self.flushed = 0  # of those, views committed to the database
 
@@ -184,37 +183,21 @@ class Counter:
                 return result
 
     def _shown(self, ids: list[int]) -> dict[int, int]:
-        """Stored counts plus what that snapshot lacks; one statement, so one snapshot."""
-        marks = ",".join("?" * len(ids))
-        rows = (
-            self._connection()
-            .execute(
-                f"SELECT a.id, a.hits, ({_MARKER}) FROM articles a WHERE a.id IN ({marks})",
-                [self._token, *ids],
-            )
-            .fetchall()  # to the end: the statement resets and its snapshot ends
-        )
+        """Stored counts plus what their snapshot lacks; one statement, so one snapshot."""
+        rows = self._store().of(ids)
         return {int(i): int(n) + self._unseen(int(i), marker) for i, n, marker in rows}
 
     def _public_shown(self, article_id: int, now_us: int) -> int | None:
-        rows = (
-            self._connection()
-            .execute(
-                f"SELECT a.hits, ({_MARKER}) FROM articles a WHERE a.id = ? "
-                "AND a.status = 'published' AND a.published_us <= ?",
-                (self._token, article_id, now_us),
-            )
-            .fetchall()
-        )
-        if not rows:
+        found = self._store().of_public(article_id, now_us)
+        if found is None:
             return None
-        hits, marker = rows[0]
+        hits, marker = found
         return int(hits) + self._unseen(article_id, marker)
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._reader is None:
+    def _store(self) -> hitstore.StoredCounts:
+        if self._stored is None:
             raise RuntimeError("the hit counter is not started")
-        return self._reader
+        return self._stored
 
     # --- flushing -------------------------------------------------------------------
 
@@ -232,17 +215,9 @@ class Counter:
             committing = False
             try:
                 async with self._db.transaction() as conn:
-                    await conn.executemany(
-                        "UPDATE articles SET hits = hits + ? WHERE id = ?",
-                        [(n, article_id) for article_id, n in batch.items()],
-                    )
-                    # Committed with the batch: a reader's snapshot tells by it whether
-                    # the batch is in, so no reader waits for the commit.
-                    await conn.execute(
-                        "INSERT INTO hit_flushes (process, batch) VALUES (?, ?) "
-                        "ON CONFLICT (process) DO UPDATE SET batch = excluded.batch",
-                        (self._token, self._batches),
-                    )
+                    # The batch number is committed with the batch: a reader's snapshot
+                    # tells by it whether the batch is in, so no reader waits for the commit.
+                    await hitstore.add(conn, batch, self._token, self._batches)
                     # Until here the updates are invisible to other connections, so
                     # readers went on; only the commit itself is ambiguous to them.
                     self._seq += 1
@@ -281,10 +256,7 @@ class Counter:
 
     async def start(self, path: Path) -> None:
         """Open the counter's read connection and start the periodic flush (cleanup_ctx)."""
-        # Used only from the event loop's thread, one statement at a time, each finished
-        # (fetchall/fetchone of a primary-key lookup) before the next: no open snapshot.
-        self._reader = sqlite3.connect(path, isolation_level=None, timeout=READ_TIMEOUT)
-        self._reader.execute("PRAGMA query_only=ON")
+        self._stored = hitstore.StoredCounts(path, self._token)
         self._task = asyncio.create_task(self._flush_forever(), name="hit-flusher")
 
     async def stop(self) -> None:
@@ -303,11 +275,10 @@ class Counter:
                 if attempt == STOP_ATTEMPTS:
                     log.error("%d views could not be stored", self.unflushed)
         if self._batches and not self.unflushed:
-            async with self._db.transaction() as conn:
-                await conn.execute("DELETE FROM hit_flushes WHERE process = ?", (self._token,))
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+            await hitstore.forget(self._db, self._token)
+        if self._stored is not None:
+            self._stored.close()
+            self._stored = None
         log.info(
             "hit counter of process %d stopped: %d views counted, %d flushed",
             os.getpid(),
