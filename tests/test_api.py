@@ -260,15 +260,20 @@ async def test_put_translation_creates_201_then_replaces_200(
 ):
     article = await create(client, editor_token, translations={"ko": {"title": "한국어"}})
     url = f"/api/v1/articles/{article['id']}/translations/en"
+    before_etag = (await client.get(f"/api/v1/articles/{article['id']}")).headers["ETag"]
     resp = await client.put(
         url, json={"title": "English", "body": "*Hi*"}, headers=bearer(translator_token)
     )
     assert resp.status == 201
     body = await resp.json()
     assert body["translations"]["en"]["title"] == "English"
-    assert resp.headers["ETag"] != ""
+    created_etag = resp.headers["ETag"]
+    read = await client.get(f"/api/v1/articles/{article['id']}")
+    assert created_etag == read.headers["ETag"]  # the new ETag, not the one from create
+    assert created_etag != before_etag
     resp = await client.put(url, json={"title": "English v2"}, headers=bearer(translator_token))
     assert resp.status == 200
+    assert resp.headers["ETag"] not in (created_etag, "")
     body = await resp.json()
     assert body["translations"]["en"]["title"] == "English v2"
     assert body["translations"]["en"]["body"] == ""  # replaced whole

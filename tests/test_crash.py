@@ -158,9 +158,16 @@ async def test_acknowledged_articles_survive_sigkill(
             f"{server.url}/api/v1/articles/{article_id}", headers=bearer(token)
         ) as resp:
             assert resp.status == 200, article_id
-    async with session.get(server.url + "/api/v1/articles?limit=100") as resp:
-        listed = {item["id"] for item in (await resp.json())["items"]}
-    assert set(acked) <= listed or len(acked) > 100
+    listed: set[int] = set()
+    cursor = ""
+    while True:  # every page: more than 100 may have been acknowledged
+        async with session.get(f"{server.url}/api/v1/articles?limit=100{cursor}") as resp:
+            page = await resp.json()
+        listed |= {item["id"] for item in page["items"]}
+        if not page["next_cursor"]:
+            break
+        cursor = f"&cursor={page['next_cursor']}"
+    assert set(acked) <= listed
     assert await server.stop(signal.SIGTERM) == 0
     assert integrity(server.db_path) == "ok"
 

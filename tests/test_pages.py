@@ -409,9 +409,16 @@ async def test_xss_catalogue_renders_inert(client, editor_token):
 
 async def test_pages_have_no_inline_script_or_style(client, editor_token):
     article = await create(client, editor_token)
-    for path in ("/ko/", f"/ko/articles/{article['id']}", "/ko/search?q=협약", "/ko/nowhere"):
+    for path, status in (
+        ("/ko/", 200),
+        (f"/ko/articles/{article['id']}", 200),
+        ("/ko/search?q=협약", 200),
+        ("/ko/nowhere", 404),
+    ):
         resp = await client.get(path)
+        assert (resp.status, resp.content_type) == (status, HTML), path
         doc = lxml.html.fromstring(await resp.text())
+        assert doc.xpath("//main"), path  # a real page, so the check below has markup to search
         assert not doc.xpath("//script | //style | //*[@style]"), path
 
 
