@@ -8,7 +8,8 @@ every worker process learns what cached feeds and pages to drop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,22 @@ def _check_precondition(article: Article | None, if_match: IfMatch, article_id: 
         raise problems.precondition_failed(
             f"Article {article_id} has changed: its current ETag is {article.etag}."
         )
+    return article
+
+
+@asynccontextmanager
+async def _revising(
+    db: Database, article_id: int, if_match: IfMatch
+) -> AsyncIterator[tuple[aiosqlite.Connection, Article]]:
+    """A write transaction on an existing article whose ETag satisfies `If-Match`."""
+    async with db.transaction() as conn:
+        yield conn, _check_precondition(await fetch(conn, article_id), if_match, article_id)
+
+
+async def _reread(conn: aiosqlite.Connection, article_id: int) -> Article:
+    """The article as this transaction left it, to answer the write with."""
+    article = await fetch(conn, article_id)
+    assert article is not None  # written in this very transaction
     return article
 
 
@@ -105,9 +122,7 @@ async def create(
         for lang, text in new.texts.items():
             await _upsert_text(conn, article_id, lang, text, at)
         await _record_change(conn, article_id, new.texts, [new.category], at)
-        article = await fetch(conn, article_id)
-    assert article is not None
-    return article
+        return await _reread(conn, article_id)
 
 
 async def patch(
@@ -119,8 +134,7 @@ async def patch(
 ) -> Article:
     """Change slug, category, status, published_at or original_lang."""
     at = stamp(now or utcnow())
-    async with db.transaction() as conn:
-        current = _check_precondition(await fetch(conn, article_id), if_match, article_id)
+    async with _revising(db, article_id, if_match) as (conn, current):
         sets: dict[str, Any] = {}
         if "slug" in changes:
             slug = changes["slug"]
@@ -156,9 +170,7 @@ async def patch(
             {current.category, sets.get("category", current.category)},
             at,
         )
-        article = await fetch(conn, article_id)
-    assert article is not None
-    return article
+        return await _reread(conn, article_id)
 
 
 async def put_translation(
@@ -171,8 +183,7 @@ async def put_translation(
 ) -> tuple[Article, bool]:
     """Create or replace one language's text; True when it was created."""
     at = stamp(now or utcnow())
-    async with db.transaction() as conn:
-        current = _check_precondition(await fetch(conn, article_id), if_match, article_id)
+    async with _revising(db, article_id, if_match) as (conn, current):
         created = lang not in current.translations
         await _upsert_text(conn, article_id, lang, text, at)
         await conn.execute(
@@ -182,9 +193,7 @@ async def put_translation(
         # A new language changes every language's alternate links; an edit only its own.
         touched = [*current.translations, lang] if created else [lang]
         await _record_change(conn, article_id, touched, [current.category], at)
-        article = await fetch(conn, article_id)
-    assert article is not None
-    return article, created
+        return await _reread(conn, article_id), created
 
 
 async def delete_translation(
@@ -197,8 +206,7 @@ async def delete_translation(
 ) -> Article:
     """Remove one language's text; the last one cannot go."""
     at = stamp(now or utcnow())
-    async with db.transaction() as conn:
-        current = _check_precondition(await fetch(conn, article_id), if_match, article_id)
+    async with _revising(db, article_id, if_match) as (conn, current):
         if lang not in current.translations:
             raise problems.not_found(f"Article {article_id} has no text in {lang!r}.")
         if len(current.translations) == 1:
@@ -219,16 +227,13 @@ async def delete_translation(
         )
         # The remaining languages lose an alternate link, so their feeds change too.
         await _record_change(conn, article_id, current.translations, [current.category], at)
-        article = await fetch(conn, article_id)
-    assert article is not None
-    return article
+        return await _reread(conn, article_id)
 
 
 async def delete(
     db: Database, article_id: int, if_match: IfMatch, now: datetime | None = None
 ) -> None:
     at = stamp(now or utcnow())
-    async with db.transaction() as conn:
-        current = _check_precondition(await fetch(conn, article_id), if_match, article_id)
+    async with _revising(db, article_id, if_match) as (conn, current):
         await conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         await _record_change(conn, article_id, current.translations, [current.category], at)
