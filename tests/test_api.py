@@ -12,7 +12,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from conftest import BASE_URL, bearer, create, sample_article, snapshot
 
-from newsfeed import auth
+from newsfeed import auth, db
+from newsfeed.app import create_app
+from newsfeed.settings import Settings
 
 
 def assert_problem(body: dict[str, Any], status: int) -> None:
@@ -616,3 +618,56 @@ def test_snapshot_reads_the_real_file(settings):
     conn.commit()
     conn.close()
     assert snapshot(settings.db_path)["changes"] == [(1, 1, "ko", "news", "now")]
+
+
+# --- contract details ------------------------------------------------------------------------
+
+
+async def test_original_lang_is_the_first_language_given_without_the_default(
+    aiohttp_client, tmp_path
+):
+    """With three languages, "first given" differs from "first configured"."""
+    settings = Settings.from_env(
+        {
+            "NEWSFEED_DB": str(tmp_path / "three.db"),
+            "NEWSFEED_BASE_URL": BASE_URL,
+            "NEWSFEED_LANGS": "ko,en,ja",
+        }
+    )
+    db.migrate(settings.db_path)
+    client = await aiohttp_client(create_app(settings))
+    token = auth.add_editor(settings.db_path, "editor", auth.Role.EDITOR)
+    given = {"ja": {"title": "日本語"}, "en": {"title": "English"}}
+    body = await create(client, token, translations=given)
+    assert body["original_lang"] == "ja"
+    body = await create(client, token, translations={**given, "ko": {"title": "한국어"}})
+    assert body["original_lang"] == "ko"  # the default language, when it has a text
+
+
+async def test_if_match_star_on_a_deleted_article_is_404_not_412(client, editor_token, settings):
+    article = await create(client, editor_token)
+    url = f"/api/v1/articles/{article['id']}"
+    assert (await client.delete(url, headers=bearer(editor_token))).status == 204
+    before = snapshot(settings.db_path)
+    star = {**bearer(editor_token), "If-Match": "*"}
+    for method, path, payload in (
+        ("PATCH", url, {"category": "events"}),
+        ("PUT", f"{url}/translations/en", {"title": "late"}),
+        ("DELETE", f"{url}/translations/en", None),
+        ("DELETE", url, None),
+    ):
+        await problem(await client.request(method, path, json=payload, headers=star), 404)
+    assert snapshot(settings.db_path) == before
+
+
+async def test_limit_defaults_to_20(client, editor_token):
+    made = [
+        (await create(client, editor_token, published_at=f"2020-01-{day:02d}T00:00:00Z"))["id"]
+        for day in range(1, 22)
+    ]
+    first = await (await client.get("/api/v1/articles")).json()
+    assert [a["id"] for a in first["items"]] == made[::-1][:20]
+    assert first["next_cursor"]
+    rest = await (await client.get(f"/api/v1/articles?cursor={first['next_cursor']}")).json()
+    assert [a["id"] for a in rest["items"]] == [made[0]]
+    assert rest["next_cursor"] is None

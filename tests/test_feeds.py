@@ -468,3 +468,25 @@ async def test_scheduled_article_appears_on_the_real_clock(client, editor_token)
         await asyncio.sleep(0.1)
     assert [i["id"] for i in items] == [f"tag:news.example,2026:article/{scheduled['id']}/en"]
     assert articles.utcnow() >= due
+
+
+async def test_a_feed_holds_the_newest_20_and_category_narrows_it(client, editor_token):
+    made = [
+        (await create(client, editor_token, published_at=f"2020-01-{day:02d}T00:00:00Z"))["id"]
+        for day in range(1, 22)
+    ]
+    event = await create(
+        client, editor_token, category="events", published_at="2019-01-01T00:00:00Z"
+    )
+    newest = [f"tag:news.example,2026:article/{n}/en" for n in made[::-1][:20]]
+    for fmt in ("rss", "atom"):
+        assert [e.id for e in parse(await ok(client, f"/en/feed.{fmt}")).entries] == newest
+    items = json.loads(await ok(client, "/en/feed.json"))["items"]
+    assert [i["id"] for i in items] == newest
+    # the oldest article, too old for the full feed, is its category's feed alone
+    only_event = [f"tag:news.example,2026:article/{event['id']}/en"]
+    for fmt in ("rss", "atom"):
+        entries = parse(await ok(client, f"/en/feed.{fmt}?category=events")).entries
+        assert [e.id for e in entries] == only_event
+    items = json.loads(await ok(client, "/en/feed.json?category=events"))["items"]
+    assert [i["id"] for i in items] == only_event
