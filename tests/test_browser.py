@@ -93,6 +93,16 @@ class Tab:
         result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True)
         return result["result"].get("value")
 
+    async def viewport(self, width: int, height: int, *, phone: bool) -> None:
+        """A desktop window, or a phone's screen at twice the pixel density."""
+        await self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=2 if phone else 1,
+            mobile=phone,
+        )
+
     async def screenshot(self, name: str) -> Path:
         data = await self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         ARTIFACTS.mkdir(exist_ok=True)
@@ -187,13 +197,7 @@ async def test_korean_board_and_article_in_chromium(
     base = f"http://127.0.0.1:{server.port}"
 
     async with asyncio.timeout(20):
-        await tab.send(
-            "Emulation.setDeviceMetricsOverride",
-            width=1200,
-            height=900,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
+        await tab.viewport(1200, 900, phone=False)
         await tab.open(f"{base}/ko/")
         text = await tab.js("document.body.innerText")
         assert "번호" in text and "제목" in text and "조회수" in text
@@ -207,13 +211,7 @@ async def test_korean_board_and_article_in_chromium(
         )
         await tab.screenshot("board-ko.png")
 
-        await tab.send(
-            "Emulation.setDeviceMetricsOverride",
-            width=390,
-            height=844,
-            deviceScaleFactor=2,
-            mobile=True,
-        )
+        await tab.viewport(390, 844, phone=True)
         await tab.open(f"{base}/ko/")
         assert await tab.js("document.documentElement.scrollWidth <= window.innerWidth"), (
             "the board scrolls sideways on a phone"
