@@ -127,8 +127,8 @@ def document(settings: Settings) -> dict[str, Any]:
                             "schema": {
                                 "type": "integer",
                                 "minimum": 1,
-                                "maximum": 100,
-                                "default": 20,
+                                "maximum": validation.MAX_LIMIT,
+                                "default": validation.DEFAULT_LIMIT,
                             },
                         },
                         {

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from newsfeed.articles import IfMatch, NewArticle, Text
+from newsfeed.articles import Cursor, IfMatch, NewArticle, Text
 from newsfeed.problems import FieldError, bad_request, invalid
 
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,80}$")
@@ -21,6 +22,7 @@ CATEGORY_RE = re.compile(r"^[a-z0-9-]{1,40}$")
 RFC3339_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 # C0 controls except tab and newline, DEL, lone surrogates, and the two noncharacters.
 FORBIDDEN_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100  # items a page of GET /api/v1/articles
 TEXT_LIMITS = {"title": (1, 300), "summary": (0, 1000), "body": (0, 200_000), "author": (0, 200)}
 STATUSES = ("draft", "published")
 ETAG_RE = re.compile(r'^(W/)?"[\x21\x23-\x7e\x80-\xff]*"$')
@@ -227,6 +229,52 @@ def if_match(header: str | None) -> IfMatch:
         raise bad_request('If-Match must be "*" or a comma-separated list of quoted ETags.')
     # Weak tags never match under the strong comparison that If-Match requires.
     return frozenset(tag for tag in tags if not tag.startswith("W/"))
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """The query of GET /api/v1/articles, checked."""
+
+    lang: str | None
+    category: str | None
+    limit: int
+    after: Cursor | None
+
+
+def list_query(query: Mapping[str, str], langs: Sequence[str]) -> ListQuery:
+    """`?lang=&category=&limit=&cursor=` -> ListQuery, or one 400 naming every bad one."""
+    errors = Errors()
+    lang = query.get("lang")
+    if lang is not None and lang not in langs:
+        errors.add("lang", f"must be one of {', '.join(langs)}")
+    category = _category(query, errors)
+    limit = positive_id(query.get("limit", str(DEFAULT_LIMIT)))
+    if limit is None or limit > MAX_LIMIT:
+        errors.add("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    after = None
+    if "cursor" in query:
+        after = Cursor.decode(query["cursor"])
+        if after is None:
+            errors.add("cursor", "is not a cursor this API gave out")
+    if errors or limit is None:
+        raise bad_request("Some query parameters are invalid.", errors)
+    return ListQuery(lang, category, limit, after)
+
+
+def category_param(query: Mapping[str, str]) -> str | None:
+    """`?category=` of a board or feed: absent, or a valid category; else 400."""
+    errors = Errors()
+    category = _category(query, errors)
+    if errors:
+        raise bad_request("Some query parameters are invalid.", errors)
+    return category
+
+
+def _category(query: Mapping[str, str], errors: Errors) -> str | None:
+    category = query.get("category")
+    if category is not None and not CATEGORY_RE.match(category):
+        errors.add("category", "must match [a-z0-9-]{1,40}")
+    return category
 
 
 def positive_id(raw: str) -> int | None:

@@ -10,8 +10,6 @@ from newsfeed.auth import Role
 from newsfeed.keys import counter_key, db_key, settings_key
 from newsfeed.views.http import json_response, read_json
 
-MAX_LIMIT = 100
-
 
 def _article_id(request: web.Request) -> int:
     article_id = validation.positive_id(request.match_info["id"])
@@ -37,38 +35,20 @@ def _article_response(request: web.Request, article: Article, status: int = 200)
 
 async def list_articles(request: web.Request) -> web.Response:
     settings, db = request.app[settings_key], request.app[db_key]
-    query = request.query
-    errors = validation.Errors()
-    lang = query.get("lang")
-    if lang is not None and lang not in settings.langs:
-        errors.add("lang", f"must be one of {', '.join(settings.langs)}")
-    category = query.get("category")
-    if category is not None and not validation.CATEGORY_RE.match(category):
-        errors.add("category", "must match [a-z0-9-]{1,40}")
-    limit_raw = query.get("limit", "20")
-    limit = validation.positive_id(limit_raw)
-    if limit is None or limit > MAX_LIMIT:
-        errors.add("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
-    after = None
-    if "cursor" in query:
-        after = Cursor.decode(query["cursor"])
-        if after is None:
-            errors.add("cursor", "is not a cursor this API gave out")
-    if errors or limit is None:
-        raise problems.bad_request("Some query parameters are invalid.", errors)
+    query = validation.list_query(request.query, settings.langs)
     editor = await auth.verify(db, request.headers.get("Authorization"))
     found = await request.app[counter_key].articles(
         articles.latest,
         db,
-        lang=lang,
-        category=category,
-        limit=limit + 1,
-        after=after,
+        lang=query.lang,
+        category=query.category,
+        limit=query.limit + 1,  # one more tells whether there is a next page
+        after=query.after,
         public_only=editor is None,
     )
-    page = found[:limit]
+    page = found[: query.limit]
     next_cursor = (
-        Cursor(page[-1].published_us, page[-1].id).encode() if len(found) > limit else None
+        Cursor(page[-1].published_us, page[-1].id).encode() if len(found) > query.limit else None
     )
     return json_response(
         {"items": [a.as_dict(settings.langs) for a in page], "next_cursor": next_cursor}

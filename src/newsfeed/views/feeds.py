@@ -17,12 +17,7 @@ async def _serve(request: web.Request, fmt: str) -> web.Response:
     lang = request.match_info["lang"]
     if lang not in request.app[settings_key].langs:
         raise problems.not_found(f"{lang!r} is not one of this site's languages.")
-    category = request.query.get("category")
-    if category is not None and not validation.CATEGORY_RE.match(category):
-        raise problems.bad_request(
-            "Some query parameters are invalid.",
-            [problems.FieldError("category", "must match [a-z0-9-]{1,40}")],
-        )
+    category = validation.category_param(request.query)
     built = await request.app[feed_cache_key].get(fmt, lang, category)
     packed = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
     if _not_modified(request, built):

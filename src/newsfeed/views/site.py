@@ -29,10 +29,7 @@ def page_number(request: web.Request) -> int:
 
 
 def category_of(request: web.Request) -> str | None:
-    category = request.query.get("category")
-    if category is not None and not validation.CATEGORY_RE.match(category):
-        raise problems.bad_request("category must match [a-z0-9-]{1,40}.")
-    return category
+    return validation.category_param(request.query)
 
 
 def context(
