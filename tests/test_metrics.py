@@ -101,7 +101,8 @@ def test_metrics_are_summed_over_processes(tmp_path: Path) -> None:
         "import sys\n"
         "from newsfeed import metrics\n"
         "m = metrics.Metrics()\n"
-        "m.count_hits(int(sys.argv[1]))\n"
+        "m.follow_views(lambda: int(sys.argv[1]))\n"
+        "m.sync()\n"
         "m.request('GET', 'healthz', 200, 0.01, n=int(sys.argv[1]))\n"
     )
     with metrics.multiprocess_dir(tmp_path / "prom") as directory:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,6 @@ import pytest
 from aiohttp.test_utils import TestClient
 from conftest import BASE_URL, bearer, create
 
-from newsfeed import articles, db
 from newsfeed.keys import counter_key
 from newsfeed.settings import Settings
 
@@ -34,11 +34,18 @@ def texts(doc: Any, xpath: str) -> list[str]:
 
 
 async def set_hits(settings: Settings, article_id: int, n: int) -> None:
-    database = await db.Database.open(settings.db_path)
+    """Give an article a stored count (as if n views had been flushed)."""
+    conn = sqlite3.connect(settings.db_path)
     try:
-        assert await articles.add_hits(database, article_id, n) == n
+        with conn:
+            assert (
+                conn.execute(
+                    "UPDATE articles SET hits = hits + ? WHERE id = ?", (n, article_id)
+                ).rowcount
+                == 1
+            )
     finally:
-        await database.close()
+        conn.close()
 
 
 # --- language negotiation -----------------------------------------------------------

@@ -50,12 +50,3 @@ def test_nothing_active_gets_through(markdown):
         for name, value in element.attrib.items():
             assert not name.startswith("on")
             assert not value.strip().lower().startswith(("javascript:", "data:"))
-
-
-def test_cache_renders_once_per_version():
-    cache = render.Cache(size=2)
-    assert cache.html((1, 1, "en"), "*a*") == "<p><em>a</em></p>\n"
-    assert cache.html((1, 1, "en"), "ignored: same version") == "<p><em>a</em></p>\n"
-    assert cache.html((1, 2, "en"), "*b*") == "<p><em>b</em></p>\n"
-    cache.html((2, 1, "en"), "c")
-    assert cache.html((1, 1, "en"), "*again*") == "<p><em>again</em></p>\n"  # evicted

@@ -320,19 +320,3 @@ async def board(
 async def count(db: Database) -> int:
     rows = await db.reader.execute_fetchall("SELECT count(*) FROM articles")
     return int(next(iter(rows))[0])
-
-
-async def add_hits(
-    db: Database, article_id: int, n: int = 1, now: datetime | None = None
-) -> int | None:
-    """Count `n` views of a public article in one statement; None when it is not public."""
-    async with (
-        db.transaction() as conn,
-        conn.execute(
-            "UPDATE articles SET hits = hits + ? WHERE id = ? AND status = 'published' "
-            "AND published_us <= ? RETURNING hits",
-            (n, article_id, to_us(now or utcnow())),
-        ) as cur,
-    ):
-        row = await cur.fetchone()
-    return None if row is None else int(row[0])

@@ -13,7 +13,6 @@ from newsfeed.hits import Counter
 from newsfeed.i18n import Languages
 from newsfeed.metrics import Metrics
 from newsfeed.pagecache import PageCache
-from newsfeed.render import Cache
 from newsfeed.search import Index
 from newsfeed.settings import Settings
 
@@ -28,7 +27,6 @@ body_timeout_key = web.AppKey("body_timeout_key", float)  # seconds; security.BO
 languages_key = web.AppKey("languages_key", Languages)
 board_key = web.AppKey("board_key", Board)
 assets_key = web.AppKey("assets_key", Assets)
-bodies_key = web.AppKey("bodies_key", Cache)
 pages_key = web.AppKey("pages_key", PageCache)
 search_key = web.AppKey("search_key", Index)
 # feeds

@@ -100,10 +100,6 @@ class Metrics:
                 if n:
                     bucket.inc(n)
 
-    def count_hits(self, n: int = 1) -> None:
-        """Count `n` views; see also `follow_views`."""
-        self.hits.inc(n)
-
     def follow_views(self, total: Callable[[], int]) -> None:
         """Mirror a running total of acknowledged views (hits.Counter.counted) on `sync`."""
         self._views = total

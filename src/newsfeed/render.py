@@ -11,6 +11,8 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 
+from newsfeed.articles import Translation
+
 _MARKDOWN = MarkdownIt("commonmark", {"html": True})
 
 _URL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -24,26 +26,7 @@ def markdown_html(text: str) -> str:
     return nh3.clean(_MARKDOWN.render(text), url_schemes=_URL_SCHEMES, link_rel=_LINK_REL)
 
 
-def sanitize_html(html: str) -> str:
-    """Clean HTML from elsewhere with the same rules as rendered Markdown."""
-    return nh3.clean(html, url_schemes=_URL_SCHEMES, link_rel=_LINK_REL)
-
-
-class Cache:
-    """Rendered bodies by (article id, version, language), so Markdown runs once per edit.
-
-    The version changes with every editorial write, so an entry is never stale; the
-    oldest entries go first once `size` is reached.
-    """
-
-    def __init__(self, size: int = 512) -> None:
-        self._size = size
-        self._items: dict[tuple[int, int, str], str] = {}
-
-    def html(self, key: tuple[int, int, str], text: str) -> str:
-        found = self._items.get(key)
-        if found is None:
-            if len(self._items) >= self._size:
-                del self._items[next(iter(self._items))]
-            found = self._items[key] = markdown_html(text)
-        return found
+def body(text: Translation) -> str:
+    """A text's body as safe HTML: stored at write time; rendered now only for a text
+    stored before that column existed and not yet filled (see bodies.py)."""
+    return text.body_html if text.body_html is not None else markdown_html(text.body)

@@ -22,8 +22,8 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension  # type: ignore[i
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from feedgen.util import xml_elem  # type: ignore[import-untyped]
 
+from newsfeed import render
 from newsfeed.articles import Article
-from newsfeed.render import markdown_html
 
 MEDIA_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
@@ -123,7 +123,7 @@ def _generator(channel: Channel, fmt: str) -> FeedGenerator:
 def _entry(fg: FeedGenerator, channel: Channel, article: Article, fmt: str) -> FeedEntry:
     lang = channel.lang
     text = article.translations[lang]
-    content = markdown_html(text.body)
+    content = render.body(text)
     url = channel.article_url(article.id)
     fe = fg.add_entry(order="append")
     fe.id(channel.entry_id(article.id))  # also the RSS guid, isPermaLink="false"
@@ -192,7 +192,7 @@ def json_feed(channel: Channel, articles: Sequence[Article]) -> bytes:
             "id": channel.entry_id(article.id),
             "url": channel.article_url(article.id),
             "title": text.title,
-            "content_html": markdown_html(text.body),
+            "content_html": render.body(text),
         }
         if text.summary:
             item["summary"] = text.summary

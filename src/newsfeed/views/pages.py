@@ -23,7 +23,6 @@ from newsfeed.i18n import Language
 from newsfeed.keys import (
     assets_key,
     board_key,
-    bodies_key,
     counter_key,
     db_key,
     languages_key,
@@ -55,7 +54,6 @@ def setup(app: web.Application) -> None:
         env.get_template(name)  # compile now, not during the first requests
     app[languages_key] = i18n.load(app[settings_key])
     app[assets_key] = Assets()
-    app[bodies_key] = render.Cache()
     app[middleware.error_page_key] = error_page
     app.cleanup_ctx.append(_resources)
 
@@ -145,16 +143,13 @@ async def _count_view(
         if stored is None:
             return None, None
         text = stored.text_for(language.code, app[languages_key].codes)
-        body = text.body_html  # rendered when written; else (older texts) now
-        if body is None:
-            body = app[bodies_key].html((stored.id, stored.version, text.lang), text.body)
         context = site.context(
             request,
             language,
             f"/articles/{stored.id}",
             article=stored,
             text=text,
-            body=body,
+            body=render.body(text),
             hits_text=slot(0),
         )
         html = aiohttp_jinja2.render_string("article.html", request, context)
