@@ -1,7 +1,7 @@
 """What caches need to know about change: the `changes` log and scheduled publications.
 
 Every editorial write adds a row to `changes` naming the languages and categories it
-touched (see articles.py). Each worker process reads the rows past the last one it has
+touched (see editing.py). Each worker process reads the rows past the last one it has
 seen, so a cache in any process can drop exactly what a write in any process affected.
 A scheduled article changes what the public sees without any write; `next_scheduled`
 says when.
