@@ -97,3 +97,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def assert_problem_body(body: dict[str, Any], status: int) -> None:
+    """The RFC 9457 shape every error answers with."""
+    assert body["status"] == status
+    assert body["type"] == "about:blank" or "/problems/" in body["type"]
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str) and body["detail"]

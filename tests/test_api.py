@@ -10,25 +10,18 @@ import sqlite3
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from conftest import BASE_URL, bearer, create, sample_article, snapshot
+from conftest import BASE_URL, assert_problem_body, bearer, create, sample_article, snapshot
 
 from newsfeed import auth, db
 from newsfeed.app import create_app
 from newsfeed.settings import Settings
 
 
-def assert_problem(body: dict[str, Any], status: int) -> None:
-    assert body["status"] == status
-    assert body["type"] == "about:blank" or "/problems/" in body["type"]
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-
-
 async def problem(resp: Any, status: int) -> dict[str, Any]:
     assert resp.status == status, await resp.text()
     assert resp.content_type == "application/problem+json"
     body = await resp.json(content_type=None)
-    assert_problem(body, status)
+    assert_problem_body(body, status)
     return body
 
 

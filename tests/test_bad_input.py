@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import bearer, create, sample_article, snapshot
+from conftest import assert_problem_body, bearer, create, sample_article, snapshot
 from yarl import URL
 
 from newsfeed import auth
@@ -283,10 +283,7 @@ def _headers(case: Case, tokens: dict[str, str], ids: dict[str, str]) -> dict[st
 def assert_problem(status: int, content_type: str, body: dict[str, Any], expected: int) -> None:
     assert status == expected, body
     assert content_type == "application/problem+json"
-    assert body["status"] == expected
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    assert body["type"] == "about:blank" or "/problems/" in body["type"]
+    assert_problem_body(body, expected)
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())

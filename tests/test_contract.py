@@ -29,7 +29,7 @@ import feedparser
 import lxml.etree
 import lxml.html
 import pytest
-from conftest import free_port
+from conftest import assert_problem_body, free_port
 
 BASE_URL = "http://news.example:8000/site"  # configured, never the address served from
 START_TIMEOUT = 20.0  # seconds for /healthz to answer (a bound, not a measure)
@@ -170,9 +170,7 @@ def assert_problem(reply: Reply, status: int) -> dict[str, Any]:
     assert reply.status == status, reply.body
     assert reply.headers["Content-Type"].startswith("application/problem+json")
     body = reply.json()
-    assert body["status"] == status
-    assert body["type"] == "about:blank" or "/problems/" in body["type"]
-    assert body["title"] and body["detail"]
+    assert_problem_body(body, status)
     return body
 
 
