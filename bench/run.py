@@ -77,7 +77,8 @@ CATEGORIES = ("news", "events", "notice", "research")
 
 def generate(path: Path, count: int) -> float:
     """`count` published bilingual articles, oldest first; seconds it took."""
-    from newsfeed import bodies, db
+    from newsfeed.store.sqlite import bodies
+    from newsfeed.store.sqlite import schema as db
 
     started = time.perf_counter()
     db.migrate(path)

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from newsfeed import auth, db
-from newsfeed.app import create_app
+from newsfeed import auth
 from newsfeed.settings import Settings
+from newsfeed.store.sqlite import schema as db
+from newsfeed.web.app import create_app
 
 BASE_URL = "http://news.example"
 

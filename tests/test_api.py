@@ -12,9 +12,10 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from conftest import BASE_URL, assert_problem_body, bearer, create, sample_article, snapshot
 
-from newsfeed import auth, db
-from newsfeed.app import create_app
+from newsfeed import auth
 from newsfeed.settings import Settings
+from newsfeed.store.sqlite import schema as db
+from newsfeed.web.app import create_app
 
 
 async def problem(resp: Any, status: int) -> dict[str, Any]:
@@ -594,7 +595,7 @@ async def test_healthz(client):
 
 
 def snapshot_of(client: TestClient) -> dict[str, list[tuple[Any, ...]]]:
-    from newsfeed.keys import settings_key
+    from newsfeed.web.keys import settings_key
 
     return snapshot(client.server.app[settings_key].db_path)
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from conftest import bearer, create
 
-from newsfeed import bodies, render
+from newsfeed import render
+from newsfeed.store.sqlite import bodies
 
 
 def stored(path: Path, article_id: int) -> dict[str, str | None]:

@@ -23,8 +23,8 @@ import pytest
 from conftest import create
 
 from newsfeed import seed
-from newsfeed.app import create_app
-from newsfeed.db import Database
+from newsfeed.store.sqlite.schema import Database
+from newsfeed.web.app import create_app
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 BROWSER = next(

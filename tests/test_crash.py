@@ -22,7 +22,8 @@ import aiohttp
 import pytest
 from conftest import bearer, free_port, sample_article
 
-from newsfeed import auth, db
+from newsfeed import auth
+from newsfeed.store.sqlite import schema as db
 
 CLIENTS = 8
 ACKED_BEFORE_KILL = 80  # the kill comes after this many 201s, while clients keep posting

@@ -14,9 +14,9 @@ from aiohttp.test_utils import TestClient
 from conftest import BASE_URL, bearer, create, sample_article
 from lxml import etree
 
-from newsfeed import articles
-from newsfeed.app import create_app
-from newsfeed.keys import feed_cache_key
+from newsfeed import model as articles
+from newsfeed.web.app import create_app
+from newsfeed.web.keys import feed_cache_key
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

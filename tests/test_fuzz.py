@@ -31,8 +31,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from newsfeed import auth, db, openapi
+from newsfeed import auth
 from newsfeed.settings import Settings
+from newsfeed.store.sqlite import schema as db
+from newsfeed.web import openapi
 
 EXAMPLES = 60  # per operation and mode
 CHECKS = [

@@ -22,8 +22,8 @@ from aiohttp.test_utils import TestClient
 from conftest import bearer, create, free_port
 
 from newsfeed import auth, hits
-from newsfeed.keys import counter_key
 from newsfeed.settings import Settings
+from newsfeed.web.keys import counter_key
 
 
 def stored_hits(settings: Settings, article_id: int) -> int:

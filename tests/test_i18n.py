@@ -18,9 +18,10 @@ from babel.messages.pofile import read_po, write_po
 from babel.support import NullTranslations, Translations
 from conftest import create
 
-from newsfeed import auth, db, i18n
-from newsfeed.app import create_app
+from newsfeed import auth, i18n
 from newsfeed.settings import Settings, default_locales_dir
+from newsfeed.store.sqlite import schema as db
+from newsfeed.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = default_locales_dir()

@@ -20,9 +20,11 @@ from aiohttp.test_utils import TestClient
 from conftest import bearer, create, sample_article
 from prometheus_client.parser import text_string_to_metric_families
 
-from newsfeed import accesslog, auth, db, metrics
-from newsfeed.accesslog import AccessLog
-from newsfeed.keys import access_log_key
+from newsfeed import auth
+from newsfeed.store.sqlite import schema as db
+from newsfeed.web import accesslog, metrics
+from newsfeed.web.accesslog import AccessLog
+from newsfeed.web.keys import access_log_key
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -99,7 +101,7 @@ def test_metrics_are_summed_over_processes(tmp_path: Path) -> None:
     """Workers started after multiprocess_dir() write their values; a scrape sums them."""
     worker = (
         "import sys\n"
-        "from newsfeed import metrics\n"
+        "from newsfeed.web import metrics\n"
         "m = metrics.Metrics()\n"
         "m.follow_views(lambda: int(sys.argv[1]))\n"
         "m.sync()\n"

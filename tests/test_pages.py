@@ -12,8 +12,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from conftest import BASE_URL, bearer, create
 
-from newsfeed.keys import counter_key
 from newsfeed.settings import Settings
+from newsfeed.web.keys import counter_key
 
 HTML = "text/html"
 

@@ -11,10 +11,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from conftest import bearer, create
 
-from newsfeed import security
-from newsfeed.app import create_app
-from newsfeed.keys import access_log_key, body_timeout_key
 from newsfeed.settings import Settings
+from newsfeed.web import security
+from newsfeed.web.app import create_app
+from newsfeed.web.keys import access_log_key, body_timeout_key
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' https: data:; base-uri 'none'; "

@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from newsfeed import problems
-from newsfeed.db import Database
+from newsfeed.store.sqlite.schema import Database
 
 TOKEN_PREFIX = "nf_"
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import aiosqlite
 
-from newsfeed.articles import to_us, utcnow
-from newsfeed.db import Database
+from newsfeed.model import to_us, utcnow
+from newsfeed.store.sqlite.schema import Database
 
 _PUBLIC = "a.status = 'published' AND a.published_us <= ?"
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from newsfeed.articles import to_us
-from newsfeed.db import Database
+from newsfeed.model import to_us
+from newsfeed.store.sqlite.schema import Database
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

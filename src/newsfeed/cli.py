@@ -9,8 +9,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from newsfeed import auth, backup, bodies, db, seed, server
+from newsfeed import auth, seed, server
 from newsfeed.settings import Settings, SettingsError
+from newsfeed.store.sqlite import backup, bodies
+from newsfeed.store.sqlite import schema as db
 
 
 def _parser() -> argparse.ArgumentParser:

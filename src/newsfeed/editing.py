@@ -16,9 +16,9 @@ from typing import Any
 import aiosqlite
 
 from newsfeed import problems
-from newsfeed.articles import Article, IfMatch, NewArticle, Text, fetch, stamp, to_us, utcnow
-from newsfeed.db import Database
+from newsfeed.model import Article, IfMatch, NewArticle, Text, fetch, stamp, to_us, utcnow
 from newsfeed.render import markdown_html
+from newsfeed.store.sqlite.schema import Database
 
 
 def _check_precondition(article: Article | None, if_match: IfMatch, article_id: int) -> Article:

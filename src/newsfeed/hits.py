@@ -47,9 +47,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from newsfeed import hitstore
-from newsfeed.articles import Article, to_us, utcnow
-from newsfeed.db import Database
+from newsfeed.model import Article, to_us, utcnow
+from newsfeed.store.sqlite import hits as hitstore
+from newsfeed.store.sqlite.schema import Database
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 
-from newsfeed.articles import Translation
+from newsfeed.model import Translation
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": True})
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import aiosqlite
 from markupsafe import Markup, escape
 
-from newsfeed.articles import to_us, utcnow
-from newsfeed.db import BUSY_TIMEOUT_MS
+from newsfeed.model import to_us, utcnow
+from newsfeed.store.sqlite.schema import BUSY_TIMEOUT_MS
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 100

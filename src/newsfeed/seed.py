@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from newsfeed import articles, editing
-from newsfeed.articles import NewArticle, Text
-from newsfeed.db import Database
+from newsfeed import editing
+from newsfeed import model as articles
+from newsfeed.model import NewArticle, Text
+from newsfeed.store.sqlite.schema import Database
 
 SAMPLES: list[NewArticle] = [
     NewArticle(

@@ -24,9 +24,9 @@ from typing import Any
 
 from aiohttp import web
 
-from newsfeed import metrics
-from newsfeed.app import create_app
 from newsfeed.settings import Settings
+from newsfeed.web import metrics
+from newsfeed.web.app import create_app
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from newsfeed import articles, auth, editing, problems, validation
-from newsfeed.articles import Article, Cursor
+from newsfeed import auth, editing, problems, validation
+from newsfeed import model as articles
 from newsfeed.auth import Role
-from newsfeed.keys import counter_key, db_key, settings_key
-from newsfeed.views.http import json_response, read_json
+from newsfeed.model import Article, Cursor
+from newsfeed.web.keys import counter_key, db_key, settings_key
+from newsfeed.web.views.http import json_response, read_json
 
 
 def _article_id(request: web.Request) -> int:
@@ -128,6 +129,6 @@ async def count_hit(request: web.Request) -> web.Response:
 
 
 async def openapi_document(request: web.Request) -> web.Response:
-    from newsfeed import openapi
+    from newsfeed.web import openapi
 
     return json_response(openapi.document(request.app[settings_key]))

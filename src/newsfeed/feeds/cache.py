@@ -26,9 +26,11 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-from newsfeed import articles, changelog, syndication
-from newsfeed.db import Database
+from newsfeed import changelog
+from newsfeed import model as articles
+from newsfeed.feeds import build as syndication
 from newsfeed.settings import Settings
+from newsfeed.store.sqlite.schema import Database
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ import sqlite3
 
 from aiohttp import web
 
-from newsfeed import metrics as prom
 from newsfeed import problems
-from newsfeed.keys import access_log_key, db_key, metrics_key
-from newsfeed.views.http import json_response
+from newsfeed.web import metrics as prom
+from newsfeed.web.keys import access_log_key, db_key, metrics_key
+from newsfeed.web.views.http import json_response
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from newsfeed import problems, validation
 from newsfeed.i18n import Language
-from newsfeed.keys import assets_key, languages_key, settings_key
+from newsfeed.web.keys import assets_key, languages_key, settings_key
 
 
 def language_of(request: web.Request) -> Language:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from newsfeed.db import Database
+from newsfeed.store.sqlite.schema import Database
 
 READ_TIMEOUT = 2.0  # seconds a read may wait on a lock (WAL readers practically never do)
 # The batch number this process last committed, read in the same statement as the counts.

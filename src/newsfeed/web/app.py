@@ -7,9 +7,14 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from newsfeed import db, feedcache, hits, middleware, routes
-from newsfeed.accesslog import AccessLog
-from newsfeed.keys import (
+from newsfeed import hits
+from newsfeed.feeds import cache as feedcache
+from newsfeed.settings import Settings
+from newsfeed.store.sqlite import schema as db
+from newsfeed.web import guard as middleware
+from newsfeed.web import routes
+from newsfeed.web.accesslog import AccessLog
+from newsfeed.web.keys import (
     access_log_key,
     counter_key,
     db_key,
@@ -17,10 +22,9 @@ from newsfeed.keys import (
     metrics_key,
     settings_key,
 )
-from newsfeed.metrics import Metrics
-from newsfeed.security import HANDLER_ARGS, harden
-from newsfeed.settings import Settings
-from newsfeed.views import feeds, pages
+from newsfeed.web.metrics import Metrics
+from newsfeed.web.security import HANDLER_ARGS, harden
+from newsfeed.web.views import feeds, pages
 
 MAX_BODY = 1024 * 1024  # bodies over 1 MiB answer 413
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from newsfeed import problems, validation
-from newsfeed.feedcache import Built
-from newsfeed.keys import feed_cache_key, languages_key, settings_key
+from newsfeed.feeds.cache import Built
+from newsfeed.web.keys import feed_cache_key, languages_key, settings_key
 
 SITE_TITLE = "News & Events"  # the board's name, translated by each language's catalog
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})

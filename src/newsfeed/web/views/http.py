@@ -7,7 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from newsfeed import problems, security
+from newsfeed import problems
+from newsfeed.web import security
 
 JSON_TYPES = ("application/json",)
 

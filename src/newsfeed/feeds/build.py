@@ -23,7 +23,7 @@ from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from feedgen.util import xml_elem  # type: ignore[import-untyped]
 
 from newsfeed import render
-from newsfeed.articles import Article
+from newsfeed.model import Article
 
 MEDIA_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",

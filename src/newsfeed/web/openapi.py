@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from newsfeed import validation
-from newsfeed.schemas import components, ref
 from newsfeed.settings import Settings
+from newsfeed.web.schemas import components, ref
 
 PROBLEM = "application/problem+json"
 JSON = "application/json"

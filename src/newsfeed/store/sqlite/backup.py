@@ -13,7 +13,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from newsfeed.db import BUSY_TIMEOUT_MS
+from newsfeed.store.sqlite.schema import BUSY_TIMEOUT_MS
 
 
 class BackupError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from newsfeed.keys import assets_key
+from newsfeed.web.keys import assets_key
 
 MAX_AGE = 365 * 86_400  # a versioned URL never changes content
 

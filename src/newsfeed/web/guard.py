@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from newsfeed import problems
-from newsfeed.keys import settings_key
+from newsfeed.web.keys import settings_key
 
 log = logging.getLogger(__name__)
 

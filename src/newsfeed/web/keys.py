@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from newsfeed.accesslog import AccessLog
-from newsfeed.assets import Assets
 from newsfeed.board import Board
-from newsfeed.db import Database
-from newsfeed.feedcache import FeedCache
+from newsfeed.feeds.cache import FeedCache
 from newsfeed.hits import Counter
 from newsfeed.i18n import Languages
-from newsfeed.metrics import Metrics
-from newsfeed.pagecache import PageCache
 from newsfeed.search import Index
 from newsfeed.settings import Settings
+from newsfeed.store.sqlite.schema import Database
+from newsfeed.web.accesslog import AccessLog
+from newsfeed.web.assets import Assets
+from newsfeed.web.metrics import Metrics
+from newsfeed.web.pagecache import PageCache
 
 settings_key = web.AppKey("settings_key", Settings)
 db_key = web.AppKey("db_key", Database)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from newsfeed.db import BUSY_TIMEOUT_MS
 from newsfeed.render import markdown_html
+from newsfeed.store.sqlite.schema import BUSY_TIMEOUT_MS
 
 BATCH = 2000  # texts per transaction: short write locks while workers may be serving
 

@@ -30,7 +30,7 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_urldispatcher import AbstractRoute
 
-from newsfeed.metrics import Metrics
+from newsfeed.web.metrics import Metrics
 
 FLUSH_INTERVAL = 0.25  # seconds
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from newsfeed import middleware
-from newsfeed.keys import settings_key
-from newsfeed.middleware import Handler
-from newsfeed.views import api, feeds, ops, pages, static
+from newsfeed.web import guard as middleware
+from newsfeed.web.guard import Handler
+from newsfeed.web.keys import settings_key
+from newsfeed.web.views import api, feeds, ops, pages, static
 
 Wrap = Callable[[Handler], Handler]
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import aiosqlite
 
-from newsfeed.db import Database
+from newsfeed.store.sqlite.schema import Database
 
 INT64_MAX = 2**63 - 1  # SQLite's largest INTEGER
 

@@ -19,7 +19,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from newsfeed import problems
-from newsfeed.keys import body_timeout_key
+from newsfeed.web.keys import body_timeout_key
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' https: data:; "

@@ -16,11 +16,13 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from newsfeed import articles, i18n, middleware, problems, render, search, validation
-from newsfeed.assets import Assets
+from newsfeed import i18n, problems, render, search, validation
+from newsfeed import model as articles
 from newsfeed.board import Board
 from newsfeed.i18n import Language
-from newsfeed.keys import (
+from newsfeed.web import guard as middleware
+from newsfeed.web.assets import Assets
+from newsfeed.web.keys import (
     assets_key,
     board_key,
     counter_key,
@@ -30,8 +32,8 @@ from newsfeed.keys import (
     search_key,
     settings_key,
 )
-from newsfeed.pagecache import PageCache, Template, slot
-from newsfeed.views import site
+from newsfeed.web.pagecache import PageCache, Template, slot
+from newsfeed.web.views import site
 
 PER_PAGE = 20
 
@@ -43,7 +45,7 @@ def setup(app: web.Application) -> None:
     """Templates compiled once (no reload checks), catalogs and assets loaded once."""
     env = aiohttp_jinja2.setup(
         app,
-        loader=jinja2.PackageLoader("newsfeed", "templates"),
+        loader=jinja2.PackageLoader("newsfeed.web", "templates"),
         autoescape=True,
         auto_reload=False,
         trim_blocks=True,
