@@ -1,22 +1,17 @@
-"""Articles and their translations: the data model and the SQL that reads them.
-
-Returns plain dataclasses; no HTTP here. Editorial writes live in `editing.py`.
-"""
+"""What newsfeed is about, as plain frozen dataclasses: articles, texts, board rows,
+search hits, changes and editors. No I/O here; the store returns these."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Literal
 
-import aiosqlite
-
-from newsfeed.store.sqlite.schema import Database
-
-INT64_MAX = 2**63 - 1  # SQLite's largest INTEGER
+INT64_MAX = 2**63 - 1  # the largest integer both stores keep (SQLite INTEGER, bigint)
 
 IfMatch = Literal["*"] | frozenset[str] | None
 
@@ -158,165 +153,66 @@ def stamp(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat()
 
 
-_ARTICLE_COLUMNS = (
-    "a.id, a.slug, a.category, a.status, a.published_at, a.published_us, a.created_at, "
-    "a.updated_at, a.original_lang, a.hits, a.version"
-)
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    """One line of the board; `titles` holds every language's title."""
+
+    id: int
+    category: str
+    published_at: str
+    original_lang: str
+    hits: int
+    titles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def published(self) -> datetime:
+        return datetime.fromisoformat(self.published_at)
+
+    def title_for(self, lang: str, preference: tuple[str, ...]) -> tuple[str, str]:
+        """(language, title) in `lang`, else the original, else by `preference`."""
+        for candidate in (lang, self.original_lang, *preference):
+            if candidate in self.titles:
+                return candidate, self.titles[candidate]
+        return next(iter(self.titles.items()))
 
 
-async def _with_translations(
-    conn: aiosqlite.Connection, rows: Iterable[aiosqlite.Row]
-) -> list[Article]:
-    rows = list(rows)
-    if not rows:
-        return []
-    ids = [row["id"] for row in rows]
-    texts: dict[int, dict[str, Translation]] = {i: {} for i in ids}
-    marks = ",".join("?" * len(ids))
-    # execute_fetchall: one trip to the connection's thread, and no cursor left open to
-    # hold the connection's read snapshot while other requests use it.
-    found = await conn.execute_fetchall(
-        "SELECT article_id, lang, title, summary, body, author, updated_at, body_html "
-        "FROM translations "
-        f"WHERE article_id IN ({marks}) ORDER BY article_id, lang",
-        ids,
-    )
-    for t in found:
-        texts[t["article_id"]][t["lang"]] = Translation(
-            t["lang"],
-            t["title"],
-            t["summary"],
-            t["body"],
-            t["author"],
-            t["updated_at"],
-            t["body_html"],
-        )
-    return [_article(row, texts[row["id"]]) for row in rows]
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    id: int
+    title: str
+    summary: str
+    body: str
+    published_at: str
+    hits: int
+
+    @property
+    def published(self) -> datetime:
+        return datetime.fromisoformat(self.published_at)
 
 
-def _article(row: aiosqlite.Row, texts: dict[str, Translation]) -> Article:
-    return Article(
-        id=row["id"],
-        slug=row["slug"],
-        category=row["category"],
-        status=row["status"],
-        published_at=row["published_at"],
-        published_us=row["published_us"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        original_lang=row["original_lang"],
-        hits=row["hits"],
-        version=row["version"],
-        translations=texts,
-    )
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One editorial write, as the change log names it: what caches it affects."""
+
+    seq: int
+    langs: frozenset[str]
+    categories: frozenset[str]
 
 
-async def fetch(conn: aiosqlite.Connection, article_id: int) -> Article | None:
-    """The article as stored, visible or not: for writers inside their transaction.
-
-    One statement (the article's columns repeated on each of its texts), so one trip
-    to the connection's thread: on a busy event loop each trip costs more than the SQL.
-    """
-    rows = list(
-        await conn.execute_fetchall(
-            f"SELECT {_ARTICLE_COLUMNS}, t.lang, t.title, t.summary, t.body, t.author, "
-            "t.updated_at AS text_updated_at, t.body_html FROM articles a "
-            "LEFT JOIN translations t ON t.article_id = a.id WHERE a.id = ? ORDER BY t.lang",
-            (article_id,),
-        )
-    )
-    if not rows:
-        return None
-    texts = {
-        t["lang"]: Translation(
-            t["lang"],
-            t["title"],
-            t["summary"],
-            t["body"],
-            t["author"],
-            t["text_updated_at"],
-            t["body_html"],
-        )
-        for t in rows
-        if t["lang"] is not None
-    }
-    return _article(rows[0], texts)
+class Role(StrEnum):
+    EDITOR = "editor"
+    TRANSLATOR = "translator"
 
 
-async def get(
-    db: Database, article_id: int, *, public_only: bool = True, now: datetime | None = None
-) -> Article | None:
-    """The article, or None when it does not exist or (for the public) is not visible."""
-    article = await fetch(db.reader, article_id)
-    if article is None or (public_only and not article.is_public(now)):
-        return None
-    return article
+@dataclass(frozen=True, slots=True)
+class Editor:
+    name: str
+    role: Role
 
 
-def _visibility(public_only: bool, now: datetime | None) -> tuple[str, list[Any]]:
-    if not public_only:
-        return "1", []
-    return "a.status = 'published' AND a.published_us <= ?", [to_us(now or utcnow())]
-
-
-async def latest(
-    db: Database,
-    *,
-    lang: str | None = None,
-    category: str | None = None,
-    limit: int = 20,
-    after: Cursor | None = None,
-    public_only: bool = True,
-    now: datetime | None = None,
-) -> list[Article]:
-    """Newest first (published_at, then id, descending), keyset-paginated by `after`."""
-    where, params = _visibility(public_only, now)
-    clauses = [where]
-    if lang is not None:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM translations t WHERE t.article_id = a.id AND t.lang = ?)"
-        )
-        params.append(lang)
-    if category is not None:
-        clauses.append("a.category = ?")
-        params.append(category)
-    if after is not None:
-        clauses.append("(a.published_us < ? OR (a.published_us = ? AND a.id < ?))")
-        params += [after.published_us, after.published_us, after.id]
-    params.append(limit)
-    rows = await db.reader.execute_fetchall(
-        f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE {' AND '.join(clauses)} "
-        "ORDER BY a.published_us DESC, a.id DESC LIMIT ?",
-        params,
-    )
-    return await _with_translations(db.reader, rows)
-
-
-async def board(
-    db: Database,
-    *,
-    category: str | None = None,
-    offset: int = 0,
-    limit: int = 20,
-    now: datetime | None = None,
-) -> tuple[list[Article], int]:
-    """One page of the public board and the number of public articles it pages through."""
-    where, params = _visibility(True, now)
-    if category is not None:
-        where += " AND a.category = ?"
-        params.append(category)
-    counted = await db.reader.execute_fetchall(
-        f"SELECT count(*) FROM articles a WHERE {where}", params
-    )
-    total = next(iter(counted))[0]
-    rows = await db.reader.execute_fetchall(
-        f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE {where} "
-        "ORDER BY a.published_us DESC, a.id DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
-    return await _with_translations(db.reader, rows), total
-
-
-async def count(db: Database) -> int:
-    rows = await db.reader.execute_fetchall("SELECT count(*) FROM articles")
-    return int(next(iter(rows))[0])
+@dataclass(frozen=True, slots=True)
+class EditorRecord:
+    name: str
+    role: Role
+    created_at: str
+    revoked_at: str | None

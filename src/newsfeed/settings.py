@@ -15,7 +15,11 @@ LANG_RE = re.compile(r"^[a-z]{2,3}$")
 
 # name, default, help: the README's configuration table is checked against this list.
 SETTINGS: tuple[tuple[str, str, str], ...] = (
-    ("NEWSFEED_DB", "./data/newsfeed.db", "SQLite database file (created with its folder)"),
+    (
+        "NEWSFEED_DB",
+        "./data/newsfeed.db",
+        "SQLite file (created with its folder) or postgresql://user:password@host:5432/db",
+    ),
     ("NEWSFEED_HOST", "127.0.0.1", "address to listen on"),
     ("NEWSFEED_PORT", "8080", "TCP port to listen on"),
     (
@@ -27,6 +31,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("NEWSFEED_TIMEZONE", "Asia/Seoul", "time zone for dates shown on pages"),
     ("NEWSFEED_WORKERS", "1", "worker processes sharing the port"),
     ("NEWSFEED_LOCALES", "", "folder of gettext catalogs (default: locales/ of the checkout)"),
+    ("NEWSFEED_DB_POOL", "10", "PostgreSQL: connections per process"),
+    ("NEWSFEED_DB_TIMEOUT", "5", "PostgreSQL: seconds a statement or a connection may take"),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 
@@ -37,7 +43,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    db_path: Path
+    db: str  # NEWSFEED_DB: a SQLite path (or sqlite:///path) or a postgresql:// URL
     host: str
     port: int
     base_url: str
@@ -45,6 +51,21 @@ class Settings:
     timezone: str
     workers: int
     locales_dir: Path
+    db_pool: int = 10
+    db_timeout: float = 5.0
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file (only for a SQLite `db`)."""
+        from newsfeed.store.sqlite import path_of
+
+        if self.is_postgres:
+            raise ValueError("NEWSFEED_DB is a PostgreSQL URL, not a file")
+        return path_of(self.db)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.db.startswith(("postgresql://", "postgres://"))
 
     @property
     def default_lang(self) -> str:
@@ -63,6 +84,8 @@ class Settings:
         host = env["NEWSFEED_HOST"]
         port = _int(env, "NEWSFEED_PORT", 0, 65535)
         workers = _int(env, "NEWSFEED_WORKERS", 1, 64)
+        pool = _int(env, "NEWSFEED_DB_POOL", 1, 1000)
+        timeout = _int(env, "NEWSFEED_DB_TIMEOUT", 1, 600)
         langs = tuple(part.strip() for part in env["NEWSFEED_LANGS"].split(",") if part.strip())
         if (
             not langs
@@ -90,7 +113,7 @@ class Settings:
             raise SettingsError(f"NEWSFEED_BASE_URL={base_url!r} must be an http(s) URL")
         locales = env["NEWSFEED_LOCALES"]
         return cls(
-            db_path=Path(env["NEWSFEED_DB"]),
+            db=env["NEWSFEED_DB"],
             host=host,
             port=port,
             base_url=base_url.rstrip("/"),
@@ -98,6 +121,8 @@ class Settings:
             timezone=env["NEWSFEED_TIMEZONE"],
             workers=workers,
             locales_dir=Path(locales) if locales else default_locales_dir(),
+            db_pool=pool,
+            db_timeout=float(timeout),
         )
 
 

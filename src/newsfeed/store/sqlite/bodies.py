@@ -11,13 +11,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from newsfeed.render import markdown_html
+from collections.abc import Callable
 from newsfeed.store.sqlite.schema import BUSY_TIMEOUT_MS
 
 BATCH = 2000  # texts per transaction: short write locks while workers may be serving
 
 
-def fill(path: Path) -> int:
+def fill(path: Path, render: Callable[[str], str]) -> int:
     """Render and store every body not rendered yet; how many were filled."""
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     filled = last = 0
@@ -33,7 +33,7 @@ def fill(path: Path) -> int:
             last = rows[-1][0]
             # Rendered before taking the write lock; `body IS ?`: a text rewritten
             # meanwhile keeps what its own write stored.
-            updates = [(markdown_html(body), i, lang, body) for _, i, lang, body in rows]
+            updates = [(render(body), i, lang, body) for _, i, lang, body in rows]
             conn.execute("BEGIN IMMEDIATE")
             try:
                 conn.executemany(

@@ -1,20 +1,10 @@
-"""The SQLite database: connections, PRAGMAs, schema migrations and the single writer.
-
-SQLite allows one writer at a time. Every write goes through `Database.transaction()`,
-which holds an asyncio lock around `BEGIN IMMEDIATE … COMMIT` on the one writer
-connection, so a request's failure can never roll back another request's statements.
-Reads use a separate connection and see only committed data (WAL).
-"""
+"""The SQLite schema: append-only migrations tracked in `PRAGMA user_version`."""
 
 from __future__ import annotations
 
-import asyncio
+import fcntl
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-
-import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -146,6 +136,13 @@ MIGRATIONS: list[str] = [
         );
     END;
     """,
+    # 6: values fixed when the site is made, e.g. the authority of its feed ids.
+    """
+    CREATE TABLE site_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -153,8 +150,16 @@ def migrate(path: Path) -> int:
     """Bring the database file to the newest schema; returns the schema version.
 
     Synchronous on purpose: `serve` runs it once before starting any worker process.
+    Processes starting together take turns on a lock file beside the database, so each
+    migration runs once: the version is read only while holding it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".migrate-lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _migrate(path)
+
+
+def _migrate(path: Path) -> int:
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
@@ -172,51 +177,3 @@ def migrate(path: Path) -> int:
         return len(MIGRATIONS) if version < len(MIGRATIONS) else version
     finally:
         conn.close()
-
-
-async def _connect(path: Path) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    conn.row_factory = aiosqlite.Row
-    await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA journal_mode=WAL")
-    await conn.execute("PRAGMA synchronous=NORMAL")
-    await conn.execute("PRAGMA foreign_keys=ON")
-    return conn
-
-
-class Database:
-    """One reader and one writer connection to the same SQLite file."""
-
-    def __init__(self, reader: aiosqlite.Connection, writer: aiosqlite.Connection) -> None:
-        self.reader = reader
-        self._writer = writer
-        self._lock = asyncio.Lock()
-
-    @classmethod
-    async def open(cls, path: Path) -> Database:
-        reader = await _connect(path)
-        try:
-            writer = await _connect(path)
-        except BaseException:
-            await reader.close()
-            raise
-        return cls(reader, writer)
-
-    async def close(self) -> None:
-        await self.reader.close()
-        await self._writer.close()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A whole write unit: commits on success, rolls back on any exception."""
-        async with self._lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._writer
-            except BaseException:
-                await self._writer.rollback()
-                raise
-            await self._writer.commit()
-
-    async def ping(self) -> bool:
-        return bool(await self.reader.execute_fetchall("SELECT 1"))
