@@ -1,31 +1,44 @@
-"""The real app over a real SQLite file in a temp dir; helpers every test file uses."""
+"""The real app over a real store (a SQLite file in a temp dir, or a fresh PostgreSQL
+database); helpers every test file uses."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
-import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from aiohttp.test_utils import TestClient
 
 from newsfeed import auth
 from newsfeed.settings import Settings
-from newsfeed.store.sqlite import schema as db
+from newsfeed.store import TABLES, Store, open_store
 from newsfeed.web.app import create_app
 
 BASE_URL = "http://news.example"
+T = TypeVar("T")
+
+
+def settings_for(db: str | Path, **env: str) -> Settings:
+    """Settings for the database `db` (a path or a URL), as a started process gets them."""
+    return Settings.from_env({"NEWSFEED_DB": str(db), "NEWSFEED_BASE_URL": BASE_URL, **env})
+
+
+def sqlite_settings(tmp_path: Path, **env: str) -> Settings:
+    """Settings for a SQLite file in `tmp_path`, migrated."""
+    result = Settings.from_env(
+        {"NEWSFEED_DB": str(tmp_path / "newsfeed.db"), "NEWSFEED_BASE_URL": BASE_URL, **env}
+    )
+    with_store(result, lambda store: asyncio.sleep(0))  # migrates
+    return result
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    result = Settings.from_env(
-        {"NEWSFEED_DB": str(tmp_path / "newsfeed.db"), "NEWSFEED_BASE_URL": BASE_URL}
-    )
-    db.migrate(result.db_path)
-    return result
+    return sqlite_settings(tmp_path)
 
 
 @pytest.fixture
@@ -33,14 +46,37 @@ async def client(aiohttp_client: Callable[..., Any], settings: Settings) -> Test
     return await aiohttp_client(create_app(settings))
 
 
+def with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
+    """Run `work(store)` on a store of its own, from sync or async test code alike (in a
+    thread with its own event loop), as the command line would."""
+
+    async def run() -> T:
+        store = await open_store(settings)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def add_editor(settings: Settings, name: str, role: auth.Role = auth.Role.EDITOR) -> str:
+    return with_store(settings, lambda store: auth.add_editor(store, name, role))
+
+
+def revoke_editor(settings: Settings, name: str) -> bool:
+    return with_store(settings, lambda store: auth.revoke_editor(store, name))
+
+
 @pytest.fixture
 def editor_token(settings: Settings) -> str:
-    return auth.add_editor(settings.db_path, "editor", auth.Role.EDITOR)
+    return add_editor(settings, "editor", auth.Role.EDITOR)
 
 
 @pytest.fixture
 def translator_token(settings: Settings) -> str:
-    return auth.add_editor(settings.db_path, "translator", auth.Role.TRANSLATOR)
+    return add_editor(settings, "translator", auth.Role.TRANSLATOR)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -81,16 +117,13 @@ async def create(client: TestClient, token: str, **overrides: Any) -> dict[str, 
     return await resp.json()
 
 
-def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the content tables, to prove a rejected write changed nothing."""
-    conn = sqlite3.connect(path)
-    try:
-        return {
-            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
-            for table in ("articles", "translations", "editors", "changes")
-        }
-    finally:
-        conn.close()
+def snapshot(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table, to prove a rejected write changed nothing."""
+
+    async def dump(store: Store) -> dict[str, list[dict[str, Any]]]:
+        return {table: await store.dump(table) for table in TABLES}
+
+    return with_store(settings, dump)
 
 
 def free_port() -> int:

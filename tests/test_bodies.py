@@ -6,10 +6,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from conftest import bearer, create
+from conftest import bearer, create, with_store
 
 from newsfeed import render
-from newsfeed.store.sqlite import bodies
+from newsfeed.render import markdown_html
 
 
 def stored(path: Path, article_id: int) -> dict[str, str | None]:
@@ -68,9 +68,9 @@ async def test_fill_renders_older_texts_and_leaves_search_alone(client, settings
     resp = await client.get(f"/en/articles/{article['id']}")  # rendered on the fly meanwhile
     assert resp.status == 200
     assert "<strong>b</strong>" in await resp.text()
-    assert bodies.fill(path) == 1
+    assert with_store(settings, lambda store: store.fill_bodies(markdown_html)) == 1
     assert stored(path, article["id"]) == {"en": "<p><strong>b</strong> word</p>\n"}
-    assert bodies.fill(path) == 0
+    assert with_store(settings, lambda store: store.fill_bodies(markdown_html)) == 0
     resp = await client.get("/en/search?q=word")
     assert resp.status == 200
     assert "Pact" in await resp.text()

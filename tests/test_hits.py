@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import bearer, create, free_port
+from conftest import add_editor, bearer, create, free_port, settings_for
 
 from newsfeed import auth, hits
 from newsfeed.settings import Settings
@@ -221,7 +221,7 @@ async def test_two_workers_count_10000_views_exactly(tmp_path: Path):
     with serving(env, log, 2) as proc:
         await wait_ready(base, proc)
         assert len(children(proc.pid)) == 2
-        token = auth.add_editor(tmp_path / "served.db", "editor", auth.Role.EDITOR)
+        token = add_editor(settings_for(tmp_path / "served.db"), "editor", auth.Role.EDITOR)
         connector = aiohttp.TCPConnector(limit=64)
         async with aiohttp.ClientSession(connector=connector) as session:
             body: dict[str, Any] = {
