@@ -96,7 +96,7 @@ async def create(
         )
         for lang, text in new.texts.items():
             await _put_text(tx, article_id, lang, text, at)
-        await tx.record_change(article_id, new.texts, [new.category], at)
+        await tx.record_change(article_id, new.texts, [new.category], at, [to_us(published)])
         return await _reread(tx, article_id)
 
 
@@ -139,6 +139,8 @@ async def patch(
             current.translations,
             {current.category, sets.get("category", current.category)},
             at,
+            # re-dated: the archives of the month it left and of the one it joined
+            [sets.get("published_us", current.published_us), current.published_us],
         )
         return await _reread(tx, article_id)
 
@@ -159,7 +161,7 @@ async def put_translation(
         await tx.update_article(article_id, {"updated_at": at})
         # A new language changes every language's alternate links; an edit only its own.
         touched = [*current.translations, lang] if created else [lang]
-        await tx.record_change(article_id, touched, [current.category], at)
+        await tx.record_change(article_id, touched, [current.category], at, [current.published_us])
         return await _reread(tx, article_id), created
 
 
@@ -187,7 +189,9 @@ async def delete_translation(
         await tx.delete_text(article_id, lang)
         await tx.update_article(article_id, {"original_lang": original, "updated_at": at})
         # The remaining languages lose an alternate link, so their feeds change too.
-        await tx.record_change(article_id, current.translations, [current.category], at)
+        await tx.record_change(
+            article_id, current.translations, [current.category], at, [current.published_us]
+        )
         return await _reread(tx, article_id)
 
 
@@ -197,4 +201,6 @@ async def delete(
     at = stamp(now or utcnow())
     async with _revising(store, article_id, if_match) as (tx, current):
         await tx.delete_article(article_id)
-        await tx.record_change(article_id, current.translations, [current.category], at)
+        await tx.record_change(
+            article_id, current.translations, [current.category], at, [current.published_us]
+        )

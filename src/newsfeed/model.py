@@ -7,7 +7,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -148,6 +148,11 @@ def to_us(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+def from_us(us: int) -> datetime:
+    """The instant `to_us` gave, exactly (no float on the way)."""
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
+
+
 def stamp(moment: datetime) -> str:
     """RFC 3339 text for a stored time, whole seconds."""
     return moment.replace(microsecond=0).isoformat()
@@ -192,11 +197,17 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One editorial write, as the change log names it: what caches it affects."""
+    """One editorial write, as the change log names it: what caches it affects.
+
+    `moments` are the article's publication instants (microseconds) the write touched:
+    where it is now and, when it was re-dated, where it was; a month archive holding
+    either changed. Empty for rows logged before the log kept them (any month may have).
+    """
 
     seq: int
     langs: frozenset[str]
     categories: frozenset[str]
+    moments: frozenset[int] = frozenset()
 
 
 class Role(StrEnum):
@@ -217,3 +228,48 @@ class EditorRecord:
     created_at: str
     revoked_at: str | None
     token_hash: str = ""  # filled only by the lookup by token
+
+
+@dataclass(frozen=True, slots=True)
+class SitemapRow:
+    """One public article as the sitemap lists it: its languages and when each changed."""
+
+    id: int
+    published_at: str
+    original_lang: str
+    text_updated: dict[str, str]  # lang -> the text's updated_at
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """An active WebSub subscription (the hub's record of a verified intent)."""
+
+    id: int
+    topic: str
+    callback: str
+    secret: str | None
+    lease_seconds: int
+    expires_us: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A pending delivery of a topic to one subscriber, claimed by one worker."""
+
+    subscription_id: int
+    topic: str
+    callback: str
+    secret: str | None
+    etag: str  # the topic's version that made it pending
+    attempts: int  # failed attempts so far
+    queued_us: int
+    claim: str  # the claimer's token: only it may settle the delivery
+
+
+@dataclass(frozen=True, slots=True)
+class HubStats:
+    """What the hub's metrics show, read from the database (all instances together)."""
+
+    subscriptions: int
+    pending: int
+    oldest_queued_us: int | None

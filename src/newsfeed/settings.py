@@ -33,6 +33,17 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("NEWSFEED_LOCALES", "", "folder of gettext catalogs (default: locales/ of the checkout)"),
     ("NEWSFEED_DB_POOL", "10", "PostgreSQL: connections per process"),
     ("NEWSFEED_DB_TIMEOUT", "5", "PostgreSQL: seconds a statement or a connection may take"),
+    ("NEWSFEED_WEBSUB_MAX_PER_TOPIC", "1000", "WebSub: active subscriptions a feed may have"),
+    (
+        "NEWSFEED_WEBSUB_ALLOW_PRIVATE",
+        "0",
+        "WebSub: 1 lets callbacks be on loopback, private and other non-public addresses",
+    ),
+    (
+        "NEWSFEED_WEBSUB_RETRY_DELAY",
+        "10",
+        "WebSub: seconds before a failed delivery's first retry; each next one waits twice as long",
+    ),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 
@@ -53,6 +64,9 @@ class Settings:
     locales_dir: Path
     db_pool: int = 10
     db_timeout: float = 5.0
+    websub_max_per_topic: int = 1000
+    websub_allow_private: bool = False
+    websub_retry_delay: float = 10.0
 
     @property
     def db_path(self) -> Path:
@@ -112,6 +126,11 @@ class Settings:
         if not re.match(r"^https?://[^/\s]+(/[^\s]*)?$", base_url):
             raise SettingsError(f"NEWSFEED_BASE_URL={base_url!r} must be an http(s) URL")
         locales = env["NEWSFEED_LOCALES"]
+        allow_private = env["NEWSFEED_WEBSUB_ALLOW_PRIVATE"].strip().lower()
+        if allow_private not in ("0", "1", "false", "true", "no", "yes"):
+            raise SettingsError(
+                f"NEWSFEED_WEBSUB_ALLOW_PRIVATE={allow_private!r}: give 1 (allow) or 0 (refuse)"
+            )
         return cls(
             db=env["NEWSFEED_DB"],
             host=host,
@@ -123,6 +142,9 @@ class Settings:
             locales_dir=Path(locales) if locales else default_locales_dir(),
             db_pool=pool,
             db_timeout=float(timeout),
+            websub_max_per_topic=_int(env, "NEWSFEED_WEBSUB_MAX_PER_TOPIC", 1, 1_000_000),
+            websub_allow_private=allow_private in ("1", "true", "yes"),
+            websub_retry_delay=_seconds(env, "NEWSFEED_WEBSUB_RETRY_DELAY", 0.01, 3600.0),
         )
 
 
@@ -137,6 +159,16 @@ def _int(env: Mapping[str, str], name: str, low: int, high: int) -> int:
     except ValueError:
         raise SettingsError(f"{name}={env[name]!r} is not a whole number") from None
     if not low <= value <= high:
+        raise SettingsError(f"{name}={value} is outside {low}..{high}")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, low: float, high: float) -> float:
+    try:
+        value = float(env[name])
+    except ValueError:
+        raise SettingsError(f"{name}={env[name]!r} is not a number of seconds") from None
+    if not low <= value <= high:  # also refuses nan and inf
         raise SettingsError(f"{name}={value} is outside {low}..{high}")
     return value
 

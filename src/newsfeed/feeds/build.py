@@ -4,7 +4,9 @@ The same input always gives the same bytes, so an ETag hashed from them survives
 and agrees between worker processes. feedgen is used only here, with its traps handled:
 entries are appended in order (it prepends by default), every date is given explicitly
 (it stamps now() otherwise), and Atom entry links are written by our own extension
-(feedgen 1.0.0 drops rel, type and hreflang from entry links).
+(feedgen 1.0.0 drops rel, type and hreflang from entry links). Feed-level links past the
+first rel=self (the WebSub hub, RFC 5005 archive links), which feedgen drops from RSS, and
+the `<fh:archive/>` marker are written by a feed extension.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from feedgen.util import xml_elem  # type: ignore[import-untyped]
 
 from newsfeed import render
+from newsfeed.feeds.topics import Topic
 from newsfeed.model import Article
 
 MEDIA_TYPES = {
@@ -31,6 +34,8 @@ MEDIA_TYPES = {
     "json": "application/feed+json",
 }
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 TAG_YEAR = 2026  # the tag: URI date; part of every id, so it never changes
 
 
@@ -44,9 +49,25 @@ class Channel:
     category: str | None
     title: str
     updated: datetime  # aware; the feed's Last-Modified
+    hub: str | None = None  # the WebSub hub that announces this document's changes
+    self_url: str | None = None  # the document's own URL, when not the feed's (archives)
+    archive: bool = False  # an RFC 5005 archive document: <fh:archive/>
+    prev_archive: str | None = None
+    next_archive: str | None = None
+    current: str | None = None  # an archive's way back to the subscription document
 
     def feed_url(self, fmt: str) -> str:
-        return f"{self.base_url}/{self.lang}/feed.{fmt}{self._query}"
+        return self.self_url or Topic(self.lang, fmt, self.category).url(self.base_url)
+
+    def extra_links(self) -> list[dict[str, str]]:
+        """The links after rel=self and before the alternate page, in a fixed order."""
+        named = [
+            ("hub", self.hub),
+            ("prev-archive", self.prev_archive),
+            ("next-archive", self.next_archive),
+            ("current", self.current),
+        ]
+        return [{"rel": rel, "href": href} for rel, href in named if href]
 
     @property
     def page_url(self) -> str:
@@ -87,6 +108,31 @@ class _LinksExtension(BaseExtension):
     """Feed half of the extension; feedgen wants one even when it does nothing."""
 
 
+class _HistoryExtension(BaseExtension):
+    """Feed-level links feedgen would drop (RSS keeps only the first atom:link, rel=self)
+    and RFC 5005's `<fh:archive/>`."""
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+        self.archive = False
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": HISTORY_NS} if self.archive else {}
+
+    def extend_atom(self, feed: Any) -> Any:
+        for link in self.links:
+            xml_elem("link", feed, **link)
+        if self.archive:
+            xml_elem(f"{{{HISTORY_NS}}}archive", feed)
+        return feed
+
+    def extend_rss(self, feed: Any) -> Any:
+        channel = feed.find("channel")
+        for link in self.links:
+            xml_elem(f"{{{ATOM_NS}}}link", channel, **link)
+        return feed
+
+
 class _LinksEntryExtension(BaseEntryExtension):
     """Writes an Atom entry's links with rel, type and hreflang intact."""
 
@@ -113,6 +159,9 @@ def _generator(channel: Channel, fmt: str) -> FeedGenerator:
     # In RSS the last link given becomes the channel <link>, and the first rel=self wins.
     fg.link(href=channel.feed_url(fmt), rel="self", type=MEDIA_TYPES[fmt].split(";")[0])
     fg.link(href=channel.page_url, rel="alternate", type="text/html", hreflang=channel.lang)
+    fg.register_extension("history", _HistoryExtension, None)
+    fg.history.links = channel.extra_links()
+    fg.history.archive = channel.archive
     if fmt == "atom":
         fg.register_extension("links", _LinksExtension, _LinksEntryExtension, rss=False)
     else:
@@ -210,6 +259,7 @@ def json_feed(channel: Channel, articles: Sequence[Article]) -> bytes:
         "feed_url": channel.feed_url("json"),
         "language": channel.lang,
         "authors": [{"name": channel.host}],
+        **({"hubs": [{"type": "WebSub", "url": channel.hub}]} if channel.hub else {}),
         "items": items,
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()

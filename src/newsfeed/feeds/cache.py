@@ -1,13 +1,16 @@
-"""Built feeds kept in memory as bytes, dropped exactly when what they show changes.
+"""Built feeds and archives kept in memory as bytes, dropped exactly when what they show
+changes.
 
-A feed request never touches the database once its feed is built: it is a dict lookup.
-What invalidates an entry:
+A feed request never touches the database once its document is built: it is a dict
+lookup. What invalidates an entry:
 - a change in the change log, written by this process or any other, as the
-  `changelog.Follower` hands it over (`invalidate`): only the feeds of the languages
-  and categories the change names are dropped;
-- a scheduled article coming due: each entry remembers when the next one is due.
+  `changelog.Follower` hands it over (`apply`): only the feeds of the languages and
+  categories the change names are dropped, and only the archives of those languages whose
+  month, or the span to their neighbouring months, holds an instant the change names;
+- time: each entry remembers when a scheduled article in it comes due, and a feed or
+  archive of the current month when the month ends.
 
-The ETag is a hash of the bytes, and the bytes depend only on what the feed shows (no
+The ETag is a hash of the bytes, and the bytes depend only on what the document shows (no
 clock), so every process and every restart agrees on it.
 """
 
@@ -17,36 +20,44 @@ import asyncio
 import contextlib
 import gzip
 import hashlib
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from newsfeed import model as articles
+from newsfeed.feeds import archives
 from newsfeed.feeds import build as syndication
+from newsfeed.feeds.months import Month
+from newsfeed.feeds.topics import HUB_PATH, Topic
 from newsfeed.model import Change
 from newsfeed.settings import Settings
 from newsfeed.store import Store
 
-MAX_ENTRIES = 512  # any valid ?category= is a key; bound the memory it can take
-LIMIT = 20
+MAX_ENTRIES = 512  # any valid ?category= or month is a key; bound the memory it can take
+LIMIT = archives.LIMIT
 CACHE_CONTROL = "public, max-age=60"
+CLOSED_CACHE_CONTROL = "public, max-age=86400"  # a closed month changes only by an edit
 
 Key = tuple[str, str, str | None]  # format, language, category
+MonthKey = tuple[str, Month]  # language, month
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class Built:
-    """One feed, ready to send: both encodings and every header, computed once."""
+    """One document, ready to send: both encodings and every header, computed once."""
 
     body: bytes
     gzipped: bytes
     etag: str  # strong; the gzip representation has its own
     gzip_etag: str
     last_modified: datetime  # UTC, whole seconds
-    stale_at: datetime | None  # the next scheduled publication it does not show yet
+    stale_at: datetime | None  # when time alone changes it (a schedule, a month's end)
     headers: dict[str, str]
     gzip_headers: dict[str, str]
     not_modified_headers: dict[str, str]
@@ -60,6 +71,9 @@ class Built:
                 return True
         return False
 
+    def fresh(self, now: datetime) -> bool:
+        return self.stale_at is None or now < self.stale_at
+
 
 def _built(
     body: bytes,
@@ -67,15 +81,19 @@ def _built(
     media_type: str,
     last_modified: datetime,
     stale_at: datetime | None,
+    link: str,
+    cache_control: str = CACHE_CONTROL,
 ) -> Built:
-    """The feed with its validators: a hash of the bytes, so the same feed gets the same
-    ETag in every process; the gzip representation's differs, as a strong ETag must."""
+    """The document with its validators: a hash of the bytes, so the same document gets
+    the same ETag in every process; the gzip representation's differs, as a strong ETag
+    must."""
     digest = hashlib.sha256(body).hexdigest()[:32]
     etag, gzip_etag = f'"{digest}"', f'"{digest}-gzip"'
     common = {
         "Last-Modified": format_datetime(last_modified, usegmt=True),
-        "Cache-Control": CACHE_CONTROL,
+        "Cache-Control": cache_control,
         "Vary": "Accept-Encoding",
+        "Link": link,
     }
     return Built(
         body=body,
@@ -96,12 +114,23 @@ def _built(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Archived:
+    """A month's archive (None: the month has no public article) and its window."""
+
+    built: Built | None
+    window: archives.Window
+
+    def fresh(self, now: datetime) -> bool:
+        return self.window.stale_at is None or now < self.window.stale_at
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
 class FeedCache:
-    """Feeds by (format, language, category); see the module docstring."""
+    """Feeds by (format, language, category), archives by (language, month)."""
 
     def __init__(
         self,
@@ -113,10 +142,13 @@ class FeedCache:
         self.clock = clock  # replaceable, so a test can move time past a schedule
         self._store = store
         self._settings = settings
+        self.zone = ZoneInfo(settings.timezone)
+        self.hub_url = f"{settings.base_url}{HUB_PATH}"
         host = urlsplit(settings.base_url).hostname or "localhost"
         self._titles = {lang: (titles or {}).get(lang) or host for lang in settings.langs}
         self._entries: dict[Key, Built] = {}
-        self._building: dict[Key, asyncio.Future[Built]] = {}
+        self._archives: dict[MonthKey, _Archived] = {}
+        self._building: dict[tuple[str, Any], asyncio.Future[Any]] = {}
         self._epoch = 0  # bumped by every invalidation: a build that saw one is not kept
         self._executor: ThreadPoolExecutor | None = None
 
@@ -137,60 +169,140 @@ class FeedCache:
     async def get(self, fmt: str, lang: str, category: str | None) -> Built:
         key = (fmt, lang, category)
         built = self._entries.get(key)
-        if built is not None and (built.stale_at is None or self.clock() < built.stale_at):
+        if built is not None and built.fresh(self.clock()):
             return built
+        return await self._once(("feed", key), lambda: self._build(key))
+
+    async def archive(self, lang: str, month: Month) -> Built | None:
+        """The month's archive; None when it has no public article or has not begun."""
+        kept = self._archives.get((lang, month))
+        if kept is not None and kept.fresh(self.clock()):
+            return kept.built
+        found = await self._once(("archive", (lang, month)), lambda: self._archive(lang, month))
+        return None if found is None else found.built
+
+    async def document(self, topic: Topic) -> Built | None:
+        """Whatever document the topic names (None: an archive that does not exist)."""
+        if topic.month is not None:
+            return await self.archive(topic.lang, topic.month)
+        return await self.get(topic.fmt, topic.lang, topic.category)
+
+    async def _once(self, key: tuple[str, Any], build: Callable[[], Awaitable[T]]) -> T:
+        """One build per key at a time; everyone asking meanwhile waits for it."""
         pending = self._building.get(key)
         if pending is None:
-            pending = asyncio.ensure_future(self._build(key))
+            pending = asyncio.ensure_future(build())
             self._building[key] = pending
             pending.add_done_callback(lambda done: self._forget(key, done))
         # shield: one client hanging up must not cancel the build others wait for
-        return await asyncio.shield(pending)
+        result: T = await asyncio.shield(pending)
+        return result
 
-    def _forget(self, key: Key, done: asyncio.Future[Built]) -> None:
+    def _forget(self, key: tuple[str, Any], done: asyncio.Future[Any]) -> None:
         if self._building.get(key) is done:
             del self._building[key]
         if not done.cancelled():
             done.exception()  # retrieved, so a failed build is not logged as unhandled
 
-    def invalidate(self, langs: Iterable[str], categories: Iterable[str]) -> None:
-        """Drop the feeds of these languages that show any of these categories."""
+    def invalidate(
+        self, langs: Iterable[str], categories: Iterable[str], months: set[Month] | None = None
+    ) -> None:
+        """Drop the feeds of these languages that show any of these categories, and their
+        archives that articles of `months` (None: of any month) can change."""
         langs, categories = set(langs), set(categories)
         self._epoch += 1
-        for table in (self._entries, self._building):
-            for key in [k for k in table if k[1] in langs and (k[2] is None or k[2] in categories)]:
-                del table[key]
+        for key in [k for k in self._entries if k[1] in langs and k[2] in (None, *categories)]:
+            del self._entries[key]
+        for month_key, kept in list(self._archives.items()):
+            if month_key[0] in langs and archives.touches(kept.window, months):
+                del self._archives[month_key]
+        for kind, key in list(self._building):
+            if key[0 if kind == "archive" else 1] in langs:
+                del self._building[(kind, key)]
 
     def apply(self, change: Change) -> None:
         """A change-log listener (changelog.Follower)."""
-        self.invalidate(change.langs, change.categories)
+        months = {Month.of(articles.from_us(us), self.zone) for us in change.moments}
+        self.invalidate(change.langs, change.categories, months or None)
 
-    async def _build(self, key: Key) -> Built:
-        fmt, lang, category = key
-        epoch, now, store = self._epoch, self.clock(), self._store
-        shown = await store.latest(lang=lang, category=category, limit=LIMIT, now=now)
-        changed = await store.last_changed(lang, category)
-        stale_at = await store.next_due(now, lang, category)
-        moments = [syndication.EPOCH, *([changed] if changed else [])]
-        moments += [_utc(syndication.entry_updated(a, lang)) for a in shown]
-        moments += [_utc(a.published) for a in shown]
-        last_modified = max(_utc(m) for m in moments).replace(microsecond=0)
-        channel = syndication.Channel(
+    def _keep(self, table: dict[Any, Any], key: Any, value: Any, epoch: int) -> None:
+        if self._epoch == epoch:  # nothing changed while building: safe to keep
+            if len(table) >= MAX_ENTRIES:
+                del table[next(iter(table))]
+            table[key] = value
+
+    def _channel(self, lang: str, category: str | None, updated: datetime) -> syndication.Channel:
+        title = self._titles[lang]
+        return syndication.Channel(
             base_url=self._settings.base_url,
             lang=lang,
             langs=self._settings.langs,
             category=category,
-            title=f"{self._titles[lang]} · {category}" if category else self._titles[lang],
-            updated=last_modified,
+            title=f"{title} · {category}" if category else title,
+            updated=updated,
+            hub=self.hub_url,
         )
+
+    async def _build(self, key: Key) -> Built:
+        fmt, lang, category = key
+        epoch, now = self._epoch, self.clock()
+        window = await archives.feed_window(self._store, lang, category, now, self.zone, fmt)
+        channel = self._channel(lang, category, _last_modified(window, lang))
+        if window.has_archives:
+            prev = _archive_url(self._settings.base_url, lang, window.prev)
+            channel = replace(channel, prev_archive=prev)
+        built = await self._encode(fmt, channel, window.shown, window.stale_at)
+        self._keep(self._entries, key, built, epoch)
+        return built
+
+    async def _archive(self, lang: str, month: Month) -> _Archived | None:
+        epoch, now = self._epoch, self.clock()
+        window = await archives.archive_window(self._store, lang, month, now, self.zone)
+        if window is None:
+            return None  # a month to come: nothing to keep
+        built = None
+        if window.shown:
+            base = self._settings.base_url
+            channel = replace(
+                self._channel(lang, None, _last_modified(window, lang)),
+                self_url=Topic.archive(lang, month).url(base),
+                archive=True,
+                prev_archive=_archive_url(base, lang, window.prev),
+                next_archive=_archive_url(base, lang, window.next),
+                current=Topic(lang, "atom").url(base),
+            )
+            closed = archives.is_closed(month, now, self.zone)
+            cache_control = CLOSED_CACHE_CONTROL if closed else CACHE_CONTROL
+            built = await self._encode("atom", channel, window.shown, None, cache_control)
+        kept = _Archived(built, window)
+        self._keep(self._archives, (lang, month), kept, epoch)
+        return kept
+
+    async def _encode(
+        self,
+        fmt: str,
+        channel: syndication.Channel,
+        shown: list[articles.Article],
+        stale_at: datetime | None,
+        cache_control: str = CACHE_CONTROL,
+    ) -> Built:
         loop = asyncio.get_running_loop()
         body, gzipped = await loop.run_in_executor(self._executor, _encode, fmt, channel, shown)
-        built = _built(body, gzipped, syndication.MEDIA_TYPES[fmt], last_modified, stale_at)
-        if self._epoch == epoch:  # nothing changed while building: safe to keep
-            if len(self._entries) >= MAX_ENTRIES:
-                del self._entries[next(iter(self._entries))]
-            self._entries[key] = built
-        return built
+        link = f'<{channel.hub}>; rel="hub", <{channel.feed_url(fmt)}>; rel="self"'
+        media_type = syndication.MEDIA_TYPES[fmt]
+        return _built(body, gzipped, media_type, channel.updated, stale_at, link, cache_control)
+
+
+def _last_modified(window: archives.Window, lang: str) -> datetime:
+    """The later of the last change to what it shows and its newest dates, whole seconds."""
+    moments = [syndication.EPOCH, *([window.changed] if window.changed else [])]
+    moments += [_utc(syndication.entry_updated(a, lang)) for a in window.shown]
+    moments += [_utc(a.published) for a in window.shown]
+    return max(_utc(m) for m in moments).replace(microsecond=0)
+
+
+def _archive_url(base_url: str, lang: str, month: Month | None) -> str | None:
+    return None if month is None else Topic.archive(lang, month).url(base_url)
 
 
 def _encode(

@@ -24,6 +24,10 @@ Rules both stores keep, so that correctness lives here and not in a backend's ac
    answering" is raised as `StoreUnavailable` (503 to clients, `/healthz` 503).
 5. **Unique slugs are checked by the database.** A slug taken by a concurrent write
    raises `SlugTaken`, answered like the check-before-write: 409.
+6. **A WebSub delivery is made once.** A worker takes pending deliveries with one atomic
+   `claim` (an UPDATE of rows whose claim has lapsed), and only the holder of a claim can
+   settle it; a topic version is announced only by a process whose caches have followed
+   the change log at least as far as the last announcement's (`HubStore.announce`).
 """
 
 from __future__ import annotations
@@ -38,8 +42,11 @@ from newsfeed.model import (
     BoardRow,
     Change,
     Cursor,
+    Delivery,
     EditorRecord,
+    HubStats,
     SearchHit,
+    SitemapRow,
     Text,
 )
 from newsfeed.settings import Settings
@@ -68,6 +75,7 @@ TABLES: tuple[str, ...] = (
     "translations",
     "editors",
     "changes",
+    "websub_subscriptions",
 )
 
 
@@ -105,15 +113,85 @@ class WriteTx(Protocol):
     async def delete_article(self, article_id: int) -> None: ...
 
     async def record_change(
-        self, article_id: int, langs: Iterable[str], categories: Iterable[str], at: str
+        self,
+        article_id: int,
+        langs: Iterable[str],
+        categories: Iterable[str],
+        at: str,
+        moments: Sequence[int] = (),
     ) -> None:
-        """Log what the write touched, for every process's caches (rule 3)."""
+        """Log what the write touched, for every process's caches (rule 3): `moments` are
+        the article's publication instants in microseconds, now and (when re-dated) before,
+        at most two."""
+
+
+class HubStore(Protocol):
+    """The WebSub hub's records: subscriptions, announced versions, pending deliveries.
+    Times are microseconds since the epoch; `now_us` is the caller's clock."""
+
+    async def subscribe(
+        self,
+        *,
+        topic: str,
+        callback: str,
+        secret: str | None,
+        lease_seconds: int,
+        now_us: int,
+        etag: str,
+        cap: int,
+    ) -> bool:
+        """Make or renew a subscription (verified). A new one starts from `etag`, the
+        version of the topic its subscriber could already have; a renewal keeps its own.
+        False, and nothing stored, when the topic already has `cap` other active ones."""
+
+    async def unsubscribe(self, topic: str, callback: str) -> bool: ...
+
+    async def active(self, topic: str, callback: str, now_us: int) -> bool: ...
+
+    async def count(self, topic: str, now_us: int) -> int:
+        """Active subscriptions of a topic."""
+
+    async def active_topics(self, now_us: int) -> list[str]: ...
+
+    async def announce(self, topic: str, etag: str, seq: int, now_us: int) -> int | None:
+        """Record `etag` as the topic's version, built after following the change log to
+        `seq`, and make a delivery pending for each active subscriber that lacks it (one
+        per subscriber: a pending one takes the new version). The number made pending;
+        None when an announcement from further along the log was made (this one is
+        behind) and nothing changed."""
+
+    async def next_due(self) -> int | None:
+        """When the earliest pending delivery may be claimed."""
+
+    async def claim(self, now_us: int, lease_us: int, limit: int, claim: str) -> list[Delivery]:
+        """Atomically take up to `limit` due deliveries whose claim has lapsed, until
+        `now_us + lease_us`: no other worker, in any process, gets them meanwhile."""
+
+    async def delivered(self, subscription_id: int, claim: str, etag: str) -> None:
+        """Settle a delivery; if a newer version was announced while it was being sent,
+        keep it pending, due now."""
+
+    async def retry(self, subscription_id: int, claim: str, due_us: int, error: str) -> None: ...
+
+    async def give_up(self, subscription_id: int, claim: str) -> None: ...
+
+    async def end(self, subscription_id: int) -> None:
+        """Delete a subscription (its subscriber answered 410 Gone)."""
+
+    async def expire(self, now_us: int) -> int:
+        """Delete subscriptions whose lease ended, with their deliveries."""
+
+    async def stats(self, now_us: int) -> HubStats: ...
 
 
 class Store(Protocol):
     """What the application asks of its database."""
 
     kind: str  # "sqlite" or "postgres"
+
+    @property
+    def hub(self) -> HubStore:
+        """The WebSub hub's records."""
 
     # --- life -------------------------------------------------------------------------
 
@@ -160,6 +238,29 @@ class Store(Protocol):
     ) -> tuple[list[SearchHit], bool]:
         """Public articles whose `lang` text holds every word (substrings, Korean too),
         newest first; and whether there are more."""
+
+    # --- archives and the sitemap -----------------------------------------------------
+
+    async def public_between(
+        self, lang: str, start: datetime, end: datetime | None, now: datetime
+    ) -> list[Article]:
+        """Every public article with a text in `lang` published in [start, end) (end None:
+        no bound but `now`), newest first: one month's archive."""
+
+    async def public_edges(
+        self, lang: str, start: datetime, end: datetime | None, now: datetime
+    ) -> tuple[datetime | None, datetime | None]:
+        """The publication instants of the newest public article in `lang` before `start`
+        and of the oldest at or after `end`: where the neighbouring archives are."""
+
+    async def last_changed_within(
+        self, lang: str, start: datetime | None, end: datetime | None
+    ) -> datetime | None:
+        """The latest write that touched `lang` and an article published (now or before
+        it was re-dated) in [start, end); None bounds are open."""
+
+    async def sitemap_rows(self, now: datetime) -> list[SitemapRow]:
+        """Every public article's languages and their texts' times, by number."""
 
     # --- editorial writes (rule 1) ----------------------------------------------------
 

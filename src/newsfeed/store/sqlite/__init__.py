@@ -22,9 +22,19 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from newsfeed.model import Article, BoardRow, Change, Cursor, EditorRecord, SearchHit, to_us
+from newsfeed.model import (
+    Article,
+    BoardRow,
+    Change,
+    Cursor,
+    EditorRecord,
+    SearchHit,
+    SitemapRow,
+    to_us,
+)
 from newsfeed.store import TABLES, StoreUnavailable
 from newsfeed.store.sqlite import editors, hits, reads, schema, search
+from newsfeed.store.sqlite.hub import SQLiteHub
 from newsfeed.store.sqlite.schema import BUSY_TIMEOUT_MS
 from newsfeed.store.sqlite.writes import SQLiteWriteTx
 
@@ -65,6 +75,7 @@ class SQLiteStore:
         self._searcher = searcher
         self._lock = asyncio.Lock()
         self._counts = hits.StoredCounts(path)
+        self.hub = SQLiteHub(self._transaction, self._read)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> SQLiteStore:
@@ -157,6 +168,32 @@ class SQLiteStore:
             )
         except sqlite3.Error as exc:
             raise StoreUnavailable(str(exc)) from exc
+
+    # --- archives and the sitemap -----------------------------------------------------
+
+    async def public_between(
+        self, lang: str, start: datetime, end: datetime | None, now: datetime
+    ) -> list[Article]:
+        found: list[Article] = await self._read(reads.public_between, lang, start, end, now)
+        return found
+
+    async def public_edges(
+        self, lang: str, start: datetime, end: datetime | None, now: datetime
+    ) -> tuple[datetime | None, datetime | None]:
+        edges: tuple[datetime | None, datetime | None] = await self._read(
+            reads.public_edges, lang, start, end, now
+        )
+        return edges
+
+    async def last_changed_within(
+        self, lang: str, start: datetime | None, end: datetime | None
+    ) -> datetime | None:
+        at: datetime | None = await self._read(reads.last_changed_within, lang, start, end)
+        return at
+
+    async def sitemap_rows(self, now: datetime) -> list[SitemapRow]:
+        found: list[SitemapRow] = await self._read(reads.sitemap_rows, now)
+        return found
 
     # --- writes -----------------------------------------------------------------------
 

@@ -143,6 +143,46 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 7: partner feeds. The change log also names the publication instants a write
+    # touched (the article's now, and before when it was re-dated), so exactly the month
+    # archives holding them are rebuilt. WebSub: verified subscriptions, the version of
+    # each topic last announced, and one pending delivery per subscription.
+    """
+    ALTER TABLE changes ADD COLUMN published_us INTEGER;
+    ALTER TABLE changes ADD COLUMN published_was_us INTEGER;
+    CREATE TABLE websub_subscriptions (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        topic         TEXT NOT NULL,
+        callback      TEXT NOT NULL,
+        secret        TEXT,              -- HMAC key for X-Hub-Signature; NULL: unsigned
+        lease_seconds INTEGER NOT NULL,
+        created_at    TEXT NOT NULL,
+        expires_us    INTEGER NOT NULL,
+        etag          TEXT NOT NULL,     -- the topic's version this subscriber has
+        UNIQUE (topic, callback)
+    );
+    CREATE INDEX websub_subscriptions_expiry ON websub_subscriptions (expires_us);
+    -- The version of each topic last announced, and the change-log position it was
+    -- built at: a process whose caches are behind never announces an older version.
+    CREATE TABLE websub_topics (
+        topic TEXT PRIMARY KEY,
+        etag  TEXT NOT NULL,
+        seq   INTEGER NOT NULL
+    );
+    -- At most one pending delivery per subscription; it sends the topic as it is then.
+    CREATE TABLE websub_deliveries (
+        subscription_id  INTEGER PRIMARY KEY
+                         REFERENCES websub_subscriptions (id) ON DELETE CASCADE,
+        etag             TEXT NOT NULL,  -- the version that made it pending
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        due_us           INTEGER NOT NULL,
+        queued_us        INTEGER NOT NULL,
+        claim            TEXT,           -- the token of the worker holding it
+        claimed_until_us INTEGER NOT NULL DEFAULT 0,
+        last_error       TEXT
+    );
+    CREATE INDEX websub_deliveries_due ON websub_deliveries (due_us);
+    """,
 ]
 
 

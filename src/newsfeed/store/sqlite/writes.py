@@ -9,7 +9,7 @@ of every process (store rule 1).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import aiosqlite
@@ -91,9 +91,30 @@ class SQLiteWriteTx:
         await self._conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
 
     async def record_change(
-        self, article_id: int, langs: Iterable[str], categories: Iterable[str], at: str
+        self,
+        article_id: int,
+        langs: Iterable[str],
+        categories: Iterable[str],
+        at: str,
+        moments: Sequence[int] = (),
     ) -> None:
+        now, was = _moments(moments)
         await self._conn.execute(
-            "INSERT INTO changes (article_id, langs, categories, changed_at) VALUES (?, ?, ?, ?)",
-            (article_id, ",".join(sorted(set(langs))), ",".join(sorted(set(categories))), at),
+            "INSERT INTO changes (article_id, langs, categories, changed_at, published_us, "
+            "published_was_us) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                article_id,
+                ",".join(sorted(set(langs))),
+                ",".join(sorted(set(categories))),
+                at,
+                now,
+                was,
+            ),
         )
+
+
+def _moments(moments: Sequence[int]) -> tuple[int | None, int | None]:
+    """The two columns the change log keeps publication instants in (rule 3)."""
+    distinct = list(dict.fromkeys(moments))
+    assert len(distinct) <= 2, distinct  # one article: where it is, where it was
+    return (distinct + [None, None])[0], (distinct + [None, None])[1]
