@@ -187,6 +187,12 @@ class FeedCache:
             return await self.archive(topic.lang, topic.month)
         return await self.get(topic.fmt, topic.lang, topic.category)
 
+    def next_stale(self) -> datetime | None:
+        """When the first kept document goes stale by time (what the hub waits for)."""
+        moments = [b.stale_at for b in self._entries.values() if b.stale_at is not None]
+        moments += [a.window.stale_at for a in self._archives.values() if a.window.stale_at]
+        return min(moments, default=None)
+
     async def _once(self, key: tuple[str, Any], build: Callable[[], Awaitable[T]]) -> T:
         """One build per key at a time; everyone asking meanwhile waits for it."""
         pending = self._building.get(key)

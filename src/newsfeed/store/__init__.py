@@ -151,7 +151,8 @@ class HubStore(Protocol):
     async def count(self, topic: str, now_us: int) -> int:
         """Active subscriptions of a topic."""
 
-    async def active_topics(self, now_us: int) -> list[str]: ...
+    async def active_topics(self, now_us: int) -> dict[str, str | None]:
+        """Each topic that has active subscriptions, with its last announced version."""
 
     async def announce(self, topic: str, etag: str, seq: int, now_us: int) -> int | None:
         """Record `etag` as the topic's version, built after following the change log to
@@ -167,9 +168,9 @@ class HubStore(Protocol):
         """Atomically take up to `limit` due deliveries whose claim has lapsed, until
         `now_us + lease_us`: no other worker, in any process, gets them meanwhile."""
 
-    async def delivered(self, subscription_id: int, claim: str, etag: str) -> None:
-        """Settle a delivery; if a newer version was announced while it was being sent,
-        keep it pending, due now."""
+    async def delivered(self, subscription_id: int, claim: str, etags: Sequence[str]) -> None:
+        """Settle a delivery that sent one of `etags` (the version claimed, the version
+        sent); if another was announced while it was being sent, keep it pending, due now."""
 
     async def retry(self, subscription_id: int, claim: str, due_us: int, error: str) -> None: ...
 

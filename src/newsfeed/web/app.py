@@ -9,20 +9,24 @@ from aiohttp import web
 from newsfeed import changelog, hits
 from newsfeed.board import Board
 from newsfeed.feeds import cache as feedcache
+from newsfeed.feeds.sitemap import Sitemaps
 from newsfeed.settings import Settings
 from newsfeed.store import open_store
+from newsfeed.web import cors, routes
 from newsfeed.web import guard as middleware
-from newsfeed.web import routes
 from newsfeed.web.accesslog import AccessLog
+from newsfeed.web.hub import Hub
 from newsfeed.web.keys import (
     access_log_key,
     board_key,
     counter_key,
     feed_cache_key,
     follower_key,
+    hub_key,
     metrics_key,
     pages_key,
     settings_key,
+    sitemaps_key,
     store_key,
 )
 from newsfeed.web.metrics import Metrics
@@ -60,8 +64,24 @@ async def _caches(app: web.Application) -> AsyncIterator[None]:
     )
     follower.subscribe(feeds_cache.apply)
     app[pages_key] = PageCache(lambda: follower.seq)
+    settings = app[settings_key]
+    app[sitemaps_key] = Sitemaps(store, settings.base_url, settings.langs, lambda: follower.seq)
     app[board_key] = Board(store)
     async with feeds_cache.running(), follower.running():
+        yield
+
+
+async def _hub(app: web.Application) -> AsyncIterator[None]:
+    """The WebSub hub's background work; stopped before the caches it reads from."""
+    hub = app[hub_key] = Hub(
+        app[store_key],
+        app[feed_cache_key],
+        app[follower_key],
+        app[settings_key],
+        app[metrics_key].hub,
+    )
+    app[follower_key].subscribe(hub.notice)
+    async with hub.running():
         yield
 
 
@@ -71,6 +91,7 @@ def create_app(settings: Settings) -> web.Application:
 
     def finish(request: web.Request, response: web.StreamResponse) -> None:
         access_log.tag(request, response)
+        cors.share(request, response)
         harden(response)
 
     app = web.Application(
@@ -86,6 +107,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(_hit_counter)
     app.cleanup_ctx.append(_caches)
+    app.cleanup_ctx.append(_hub)
     pages.setup(app)  # templates, catalogs, error pages; after the database's ctx
     routes.setup(app, lambda handler: middleware.guard(handler, finish, feeds.sync_after_write))
     return app

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from newsfeed import problems
 from newsfeed.store import StoreUnavailable
+from newsfeed.web import cors
 from newsfeed.web.keys import settings_key
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,13 @@ def _from_http(exc: web.HTTPException) -> problems.Problem:
     )
 
 
+# Documents under /{lang}/ that are not pages: their errors are problem+json.
+MACHINE_READ = frozenset({"feed-archive"})
+
+
 def _wants_html(request: web.Request) -> bool:
+    if request.match_info.route.name in MACHINE_READ:
+        return False
     first = request.path.split("/", 2)[1] if request.path.count("/") >= 1 else ""
     return first in request.app[settings_key].langs and request.path != f"/{first}"
 
@@ -123,12 +130,20 @@ def guard(
 
 
 async def unmatched(request: web.Request) -> web.StreamResponse:
-    """The last route, matching any path and method: 405 when another route has the
-    path (with Allow, as aiohttp says it), else 404."""
+    """The last route, matching any path and method: a CORS preflight of a public read,
+    else 405 when another route has the path (with Allow, as aiohttp says it), else 404."""
     allowed: set[str] = set()
+    names: list[str | None] = []
     for resource in request.app.router.resources():
         if resource is not request.match_info.route.resource:
-            allowed |= (await resource.resolve(request))[1]
+            methods = (await resource.resolve(request))[1]
+            if methods:
+                allowed |= methods
+                names.append(resource.name)
+    if request.method == "OPTIONS":
+        answer = cors.preflight(request, names)
+        if answer is not None:
+            return answer
     if allowed:
         raise web.HTTPMethodNotAllowed(request.method, allowed)
     raise web.HTTPNotFound()

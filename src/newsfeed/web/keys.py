@@ -7,12 +7,14 @@ from aiohttp import web
 from newsfeed.board import Board
 from newsfeed.changelog import Follower
 from newsfeed.feeds.cache import FeedCache
+from newsfeed.feeds.sitemap import Sitemaps
 from newsfeed.hits import Counter
 from newsfeed.i18n import Languages
 from newsfeed.settings import Settings
 from newsfeed.store import Store
 from newsfeed.web.accesslog import AccessLog
 from newsfeed.web.assets import Assets
+from newsfeed.web.hub import Hub
 from newsfeed.web.metrics import Metrics
 from newsfeed.web.pagecache import PageCache
 
@@ -31,3 +33,6 @@ assets_key = web.AppKey("assets_key", Assets)
 pages_key = web.AppKey("pages_key", PageCache)
 # feeds
 feed_cache_key = web.AppKey("feed_cache_key", FeedCache)
+# partners
+hub_key = web.AppKey("hub_key", Hub)
+sitemaps_key = web.AppKey("sitemaps_key", Sitemaps)

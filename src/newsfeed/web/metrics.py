@@ -24,6 +24,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -60,6 +61,7 @@ class Metrics:
             "Article views counted (pages and POST .../hits)",
             registry=self.registry,
         )
+        self.hub = HubMetrics(self.registry)
         self._counters: dict[tuple[str, str, int], Counter] = {}
         self._histograms: dict[str, Histogram] = {}
         self._views: Callable[[], int] = lambda: 0
@@ -119,6 +121,44 @@ class Metrics:
         registry = CollectorRegistry(auto_describe=False)
         multiprocess.MultiProcessCollector(registry, path=directory)
         return generate_latest(registry)
+
+
+class HubMetrics:
+    """The WebSub hub: its deliveries and verifications as counters; its subscriptions
+    and queue as gauges read from the database, the same in every process (so with
+    several workers the most recent reading is the one shown)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        def gauge(name: str, text: str) -> Gauge:
+            return Gauge(name, text, registry=registry, multiprocess_mode="mostrecent")
+
+        self.subscriptions = gauge("newsfeed_websub_subscriptions", "Active subscriptions")
+        self.pending = gauge("newsfeed_websub_pending_deliveries", "Deliveries waiting")
+        self.queue_age = gauge(
+            "newsfeed_websub_queue_age_seconds", "Age of the oldest waiting delivery"
+        )
+        self.deliveries = Counter(
+            "newsfeed_websub_deliveries",
+            "Deliveries a subscriber accepted (2xx)",
+            registry=registry,
+        )
+        self.failures = Counter(
+            "newsfeed_websub_delivery_failures",
+            "Delivery attempts that failed (each try counts); dropped: the last one",
+            ["final"],
+            registry=registry,
+        )
+        self.verifications = Counter(
+            "newsfeed_websub_verifications",
+            "Verifications of intent, by mode and outcome",
+            ["mode", "outcome"],
+            registry=registry,
+        )
+
+    def queue(self, subscriptions: int, pending: int, age_seconds: float) -> None:
+        self.subscriptions.set(subscriptions)
+        self.pending.set(pending)
+        self.queue_age.set(age_seconds)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from aiohttp import web
 from newsfeed.web import guard as middleware
 from newsfeed.web.guard import Handler
 from newsfeed.web.keys import settings_key
-from newsfeed.web.views import api, feeds, ops, pages, static
+from newsfeed.web.views import api, feeds, ops, pages, partner, static
 
 Wrap = Callable[[Handler], Handler]
 
@@ -35,6 +35,12 @@ def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
     get("/{lang}/feed.rss", feeds.rss, "feed-rss")
     get("/{lang}/feed.atom", feeds.atom, "feed-atom")
     get("/{lang}/feed.json", feeds.json_feed, "feed-json")
+    get("/{lang}/archive/{month}.atom", feeds.archive, "feed-archive")
+    # partners and crawlers
+    add("POST", "/websub", partner.hub, "websub")
+    get("/sitemap.xml", partner.sitemap, "sitemap")
+    get("/sitemap-{number}.xml", partner.sitemap_part, "sitemap-part")
+    get("/robots.txt", partner.robots, "robots")
     # JSON API
     get("/api/v1/openapi.json", api.openapi_document, "api-openapi")
     get("/api/v1/articles", api.list_articles, "api-articles")

@@ -7,7 +7,7 @@ the file: two workers never hold the same delivery (store rule 6).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -98,12 +98,13 @@ class SQLiteHub:
         )
         return int(rows[0][0])
 
-    async def active_topics(self, now_us: int) -> list[str]:
+    async def active_topics(self, now_us: int) -> dict[str, str | None]:
         rows = await self._rows(
-            f"SELECT DISTINCT topic FROM websub_subscriptions WHERE {_ACTIVE} ORDER BY topic",
+            "SELECT s.topic, t.etag FROM (SELECT DISTINCT topic FROM websub_subscriptions "
+            f"WHERE {_ACTIVE}) s LEFT JOIN websub_topics t ON t.topic = s.topic ORDER BY s.topic",
             (now_us,),
         )
-        return [row[0] for row in rows]
+        return {row[0]: row[1] for row in rows}
 
     async def announce(self, topic: str, etag: str, seq: int, now_us: int) -> int | None:
         async with self._transaction() as conn:
@@ -172,12 +173,12 @@ class SQLiteHub:
             for row in rows
         ]
 
-    async def delivered(self, subscription_id: int, claim: str, etag: str) -> None:
+    async def delivered(self, subscription_id: int, claim: str, etags: Sequence[str]) -> None:
         async with self._transaction() as conn:
             cur = await conn.execute(
                 "DELETE FROM websub_deliveries WHERE subscription_id = ? AND claim = ? "
-                "AND etag = ?",
-                (subscription_id, claim, etag),
+                f"AND etag IN ({','.join('?' * len(etags))})",
+                (subscription_id, claim, *etags),
             )
             if cur.rowcount == 0:  # a newer version came meanwhile: send it too
                 await conn.execute(
@@ -207,6 +208,11 @@ class SQLiteHub:
             await conn.execute("DELETE FROM websub_subscriptions WHERE id = ?", (subscription_id,))
 
     async def expire(self, now_us: int) -> int:
+        lapsed = await self._rows(
+            "SELECT 1 FROM websub_subscriptions WHERE expires_us <= ? LIMIT 1", (now_us,)
+        )
+        if not lapsed:  # the usual case: no write at all
+            return 0
         async with self._transaction() as conn:
             cur = await conn.execute(
                 "DELETE FROM websub_subscriptions WHERE expires_us <= ?", (now_us,)

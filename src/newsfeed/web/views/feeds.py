@@ -1,4 +1,5 @@
-"""RSS, Atom and JSON Feed per language: serve cached bytes, answer 304 when unchanged."""
+"""RSS, Atom and JSON Feed per language and the month archives: serve cached bytes,
+answer 304 when unchanged."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from aiohttp import web
 
 from newsfeed import problems, validation
 from newsfeed.feeds.cache import Built
+from newsfeed.feeds.months import Month
 from newsfeed.web.keys import feed_cache_key, follower_key, languages_key, settings_key
 
 SITE_TITLE = "News & Events"  # the board's name, translated by each language's catalog
@@ -13,12 +15,34 @@ _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NOT_EDITORIAL = frozenset({"api-hits"})  # writes that never change what a feed shows
 
 
-async def _serve(request: web.Request, fmt: str) -> web.Response:
+def _lang(request: web.Request) -> str:
     lang = request.match_info["lang"]
     if lang not in request.app[settings_key].langs:
         raise problems.not_found(f"{lang!r} is not one of this site's languages.")
+    return lang
+
+
+async def _serve(request: web.Request, fmt: str) -> web.Response:
+    lang = _lang(request)
     category = validation.category_param(request.query)
     built = await request.app[feed_cache_key].get(fmt, lang, category)
+    return _send(request, built)
+
+
+async def archive(request: web.Request) -> web.Response:
+    """One month's archive (RFC 5005); 404 for a month without articles or to come."""
+    lang = _lang(request)
+    raw = request.match_info["month"]
+    month = Month.parse(raw)
+    if month is None:
+        raise problems.not_found(f"{raw!r} is not a month (YYYY-MM).")
+    built = await request.app[feed_cache_key].archive(lang, month)
+    if built is None:
+        raise problems.not_found(f"No article in {lang!r} was published in {month}.")
+    return _send(request, built)
+
+
+def _send(request: web.Request, built: Built) -> web.Response:
     packed = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
     if _not_modified(request, built):
         headers = built.gzip_not_modified_headers if packed else built.not_modified_headers
