@@ -144,9 +144,11 @@ async def test_views_over_two_instances_are_counted_exactly(
     assert b.terminate() == 0
     c = launch(instances, pg_url, tmp_path, 1)[0]
     await c.ready()
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{c.base}/api/v1/articles/{ids}") as resp:
-            assert (await resp.json())["hits"] == 10_000
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{c.base}/api/v1/articles/{ids}") as resp,
+    ):
+        assert (await resp.json())["hits"] == 10_000
 
 
 async def _wait_until(check: Any, seconds: float) -> float:
@@ -184,7 +186,9 @@ async def test_a_write_shows_through_the_other_instance_within_a_second(
         tags = []
         for instance in (a, b):
             async with session.get(f"{instance.base}/en/feed.atom") as resp:
-                tags.append((resp.headers["ETag"], resp.headers["Last-Modified"], await resp.read()))
+                tags.append(
+                    (resp.headers["ETag"], resp.headers["Last-Modified"], await resp.read())
+                )
         assert tags[0] == tags[1]
 
 
@@ -280,8 +284,9 @@ async def test_the_database_restarting_under_load_loses_nothing_acknowledged(
     token = add_editor(settings_for(pg_url), "editor")
     parts = urlsplit(pg_url)
     async with proxy_to(parts.hostname or "127.0.0.1", parts.port or 5432) as proxy:
-        through = urlunsplit(parts._replace(netloc=f"{parts.username}:{parts.password}"
-                                            f"@127.0.0.1:{proxy.port}"))
+        through = urlunsplit(
+            parts._replace(netloc=f"{parts.username}:{parts.password}@127.0.0.1:{proxy.port}")
+        )
         instance = launch(instances, through, tmp_path, 1)[0]
         await instance.ready()
         acked_hits = 0
@@ -290,7 +295,9 @@ async def test_the_database_restarting_under_load_loses_nothing_acknowledged(
         slow = 0.0
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
             article = await _post_json(
-                session, f"{instance.base}/api/v1/articles", json=sample_article(),
+                session,
+                f"{instance.base}/api/v1/articles",
+                json=sample_article(),
                 headers=bearer(token),
             )
             stop = asyncio.Event()
@@ -316,7 +323,7 @@ async def test_the_database_restarting_under_load_loses_nothing_acknowledged(
                                 acked_hits += 1
                             elif resp.status == 201:
                                 acked_writes.append((await resp.json())["id"])
-                    except (aiohttp.ClientError, asyncio.TimeoutError):
+                    except (TimeoutError, aiohttp.ClientError):
                         statuses[0] = statuses.get(0, 0) + 1
 
             workers = [asyncio.create_task(load()) for _ in range(8)]
@@ -346,7 +353,10 @@ async def test_the_database_restarting_under_load_loses_nothing_acknowledged(
     stored = with_store(settings_for(pg_url), count)
     assert stored.hits == acked_hits, statuses
     for article_id in acked_writes:
-        assert with_store(
-            settings_for(pg_url),
-            lambda store, i=article_id: store.article(i, public_only=False),
-        ) is not None
+        assert (
+            with_store(
+                settings_for(pg_url),
+                lambda store, i=article_id: store.article(i, public_only=False),
+            )
+            is not None
+        )
