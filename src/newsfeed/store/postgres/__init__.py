@@ -28,10 +28,19 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from newsfeed.model import Article, BoardRow, Change, Cursor, EditorRecord, SearchHit
+from newsfeed.model import (
+    Article,
+    BoardRow,
+    Change,
+    Cursor,
+    EditorRecord,
+    SearchHit,
+    SitemapRow,
+)
 from newsfeed.store import StoreUnavailable
 from newsfeed.store.postgres import connect, editors, hits, reads, schema, search, tables
 from newsfeed.store.postgres.follow import Follower
+from newsfeed.store.postgres.hub import PostgresHub
 from newsfeed.store.postgres.writes import PostgresWriteTx, begin
 
 T = TypeVar("T")
@@ -45,6 +54,7 @@ class PostgresStore:
         self._follower = follower
         self._timeout = timeout
         self._writes = 0  # writes this store committed: data_version moves with each
+        self.hub = PostgresHub(pool, timeout)
 
     @classmethod
     async def open(
@@ -146,6 +156,26 @@ class PostgresStore:
             return await search.search(conn, lang, words, offset=offset, limit=limit, now=now)
 
         return await self._read(call)
+
+    # --- archives and the sitemap -----------------------------------------------------
+
+    async def public_between(
+        self, lang: str, start: datetime, end: datetime | None, now: datetime
+    ) -> list[Article]:
+        return await self._read(reads.public_between, lang, start, end, now)
+
+    async def public_edges(
+        self, lang: str, start: datetime, end: datetime | None, now: datetime
+    ) -> tuple[datetime | None, datetime | None]:
+        return await self._read(reads.public_edges, lang, start, end, now)
+
+    async def last_changed_within(
+        self, lang: str, start: datetime | None, end: datetime | None
+    ) -> datetime | None:
+        return await self._read(reads.last_changed_within, lang, start, end)
+
+    async def sitemap_rows(self, now: datetime) -> list[SitemapRow]:
+        return await self._read(reads.sitemap_rows, now)
 
     # --- editorial writes (rule 1) ----------------------------------------------------
 

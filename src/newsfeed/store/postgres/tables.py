@@ -44,7 +44,25 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "body_html",
     ),
     "editors": ("id", "name", "role", "token_hash", "created_at", "revoked_at"),
-    "changes": ("seq", "article_id", "langs", "categories", "changed_at"),
+    "changes": (
+        "seq",
+        "article_id",
+        "langs",
+        "categories",
+        "changed_at",
+        "published_us",
+        "published_was_us",
+    ),
+    "websub_subscriptions": (
+        "id",
+        "topic",
+        "callback",
+        "secret",
+        "lease_seconds",
+        "created_at",
+        "expires_us",
+        "etag",
+    ),
 }
 _ORDER = {
     "site_meta": 'key COLLATE "C"',
@@ -52,12 +70,14 @@ _ORDER = {
     "translations": 'article_id, lang COLLATE "C"',
     "editors": "id",
     "changes": "seq",
+    "websub_subscriptions": "id",
 }
 # Identity columns, and what else their next value must pass.
 _SEQUENCES: dict[str, tuple[str, str]] = {
     "articles": ("id", "SELECT coalesce(max(article_id), 0) FROM changes"),
     "editors": ("id", "SELECT 0"),
     "changes": ("seq", "SELECT 0"),
+    "websub_subscriptions": ("id", "SELECT 0"),
 }
 FILL_BATCH = 2000  # texts per transaction while filling bodies
 

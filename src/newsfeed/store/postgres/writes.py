@@ -14,7 +14,7 @@ runs inside the transaction, so the notification goes out only if and when it co
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -127,16 +127,26 @@ class PostgresWriteTx:
         await self._conn.execute("DELETE FROM articles WHERE id = $1", article_id)
 
     async def record_change(
-        self, article_id: int, langs: Iterable[str], categories: Iterable[str], at: str
+        self,
+        article_id: int,
+        langs: Iterable[str],
+        categories: Iterable[str],
+        at: str,
+        moments: Sequence[int] = (),
     ) -> None:
+        distinct = list(dict.fromkeys(moments))
+        assert len(distinct) <= 2, distinct  # one article: where it is, where it was
+        now, was = (distinct + [None, None])[:2]
         self.last_seq = int(
             await self._conn.fetchval(
-                "INSERT INTO changes (article_id, langs, categories, changed_at) "
-                "VALUES ($1, $2, $3, $4) RETURNING seq",
+                "INSERT INTO changes (article_id, langs, categories, changed_at, "
+                "published_us, published_was_us) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
                 article_id,
                 ",".join(sorted(set(langs))),
                 ",".join(sorted(set(categories))),
                 at,
+                now,
+                was,
             )
         )
 
