@@ -3,9 +3,10 @@
 Every write runs inside one `store.writing()` transaction, which no other editorial
 write overlaps in any process or on any machine (store rule 1). Inside it the caller's
 `If-Match` is checked against the stored version, so the check holds until commit; the
-store bumps the version (the ETag), and the write records which languages and categories
-it touched in the change log, from which every process learns what to drop from its
-caches.
+store bumps the version (the ETag), and the write records which languages, categories
+and publication instants it touched in the change log, from which every process learns
+what to drop from its caches, and whether the public could see the article before or
+after it (a draft's edits move no feed's Last-Modified).
 """
 
 from __future__ import annotations
@@ -96,7 +97,10 @@ async def create(
         )
         for lang, text in new.texts.items():
             await _put_text(tx, article_id, lang, text, at)
-        await tx.record_change(article_id, new.texts, [new.category], at, [to_us(published)])
+        public = new.status == "published" and to_us(published) <= to_us(now)
+        await tx.record_change(
+            article_id, new.texts, [new.category], at, [to_us(published)], visible=public
+        )
         return await _reread(tx, article_id)
 
 
@@ -108,7 +112,8 @@ async def patch(
     now: datetime | None = None,
 ) -> Article:
     """Change slug, category, status, published_at or original_lang."""
-    at = stamp(now or utcnow())
+    now = now or utcnow()
+    at = stamp(now)
     async with _revising(store, article_id, if_match) as (tx, current):
         sets: dict[str, Any] = {}
         if "slug" in changes:
@@ -134,15 +139,17 @@ async def patch(
             sets["original_lang"] = lang
         sets["updated_at"] = at
         await tx.update_article(article_id, sets)
+        after = await _reread(tx, article_id)
         await tx.record_change(
             article_id,
             current.translations,
             {current.category, sets.get("category", current.category)},
             at,
             # re-dated: the archives of the month it left and of the one it joined
-            [sets.get("published_us", current.published_us), current.published_us],
+            [after.published_us, current.published_us],
+            visible=current.is_public(now) or after.is_public(now),
         )
-        return await _reread(tx, article_id)
+        return after
 
 
 async def put_translation(
@@ -154,14 +161,22 @@ async def put_translation(
     now: datetime | None = None,
 ) -> tuple[Article, bool]:
     """Create or replace one language's text; True when it was created."""
-    at = stamp(now or utcnow())
+    now = now or utcnow()
+    at = stamp(now)
     async with _revising(store, article_id, if_match) as (tx, current):
         created = lang not in current.translations
         await _put_text(tx, article_id, lang, text, at)
         await tx.update_article(article_id, {"updated_at": at})
         # A new language changes every language's alternate links; an edit only its own.
         touched = [*current.translations, lang] if created else [lang]
-        await tx.record_change(article_id, touched, [current.category], at, [current.published_us])
+        await tx.record_change(
+            article_id,
+            touched,
+            [current.category],
+            at,
+            [current.published_us],
+            visible=current.is_public(now),
+        )
         return await _reread(tx, article_id), created
 
 
@@ -174,7 +189,8 @@ async def delete_translation(
     now: datetime | None = None,
 ) -> Article:
     """Remove one language's text; the last one cannot go."""
-    at = stamp(now or utcnow())
+    now = now or utcnow()
+    at = stamp(now)
     async with _revising(store, article_id, if_match) as (tx, current):
         if lang not in current.translations:
             raise problems.not_found(f"Article {article_id} has no text in {lang!r}.")
@@ -190,7 +206,12 @@ async def delete_translation(
         await tx.update_article(article_id, {"original_lang": original, "updated_at": at})
         # The remaining languages lose an alternate link, so their feeds change too.
         await tx.record_change(
-            article_id, current.translations, [current.category], at, [current.published_us]
+            article_id,
+            current.translations,
+            [current.category],
+            at,
+            [current.published_us],
+            visible=current.is_public(now),
         )
         return await _reread(tx, article_id)
 
@@ -198,9 +219,15 @@ async def delete_translation(
 async def delete(
     store: Store, article_id: int, if_match: IfMatch, now: datetime | None = None
 ) -> None:
-    at = stamp(now or utcnow())
+    now = now or utcnow()
+    at = stamp(now)
     async with _revising(store, article_id, if_match) as (tx, current):
         await tx.delete_article(article_id)
         await tx.record_change(
-            article_id, current.translations, [current.category], at, [current.published_us]
+            article_id,
+            current.translations,
+            [current.category],
+            at,
+            [current.published_us],
+            visible=current.is_public(now),
         )

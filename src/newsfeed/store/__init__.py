@@ -119,10 +119,13 @@ class WriteTx(Protocol):
         categories: Iterable[str],
         at: str,
         moments: Sequence[int] = (),
+        *,
+        visible: bool = True,
     ) -> None:
         """Log what the write touched, for every process's caches (rule 3): `moments` are
         the article's publication instants in microseconds, now and (when re-dated) before,
-        at most two."""
+        at most two; `visible` whether the public saw the article before or after it (only
+        such writes count for `last_changed`)."""
 
 
 class HubStore(Protocol):
@@ -175,6 +178,9 @@ class HubStore(Protocol):
     async def retry(self, subscription_id: int, claim: str, due_us: int, error: str) -> None: ...
 
     async def give_up(self, subscription_id: int, claim: str) -> None: ...
+
+    async def release(self, subscription_id: int, claim: str) -> None:
+        """Hand an unsettled claim back (the worker is stopping): due as it was."""
 
     async def end(self, subscription_id: int) -> None:
         """Delete a subscription (its subscriber answered 410 Gone)."""
@@ -257,8 +263,8 @@ class Store(Protocol):
     async def last_changed_within(
         self, lang: str, start: datetime | None, end: datetime | None
     ) -> datetime | None:
-        """The latest write that touched `lang` and an article published (now or before
-        it was re-dated) in [start, end); None bounds are open."""
+        """The latest visible write that touched `lang` and an article published (now or
+        before it was re-dated) in [start, end); None bounds are open."""
 
     async def sitemap_rows(self, now: datetime) -> list[SitemapRow]:
         """Every public article's languages and their texts' times, by number."""
@@ -274,7 +280,7 @@ class Store(Protocol):
     async def changes_since(self, seq: int) -> list[Change]: ...
 
     async def last_changed(self, lang: str, category: str | None) -> datetime | None:
-        """The latest write that touched `lang` (and `category`, when given)."""
+        """The latest visible write that touched `lang` (and `category`, when given)."""
 
     async def wait_for_change(self, within: float) -> None:
         """Return when another process may have written, or after `within` seconds."""

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 VERIFYING_AT_ONCE = 16
 MAX_WAITING_INTENTS = 1000  # intents not yet verified; past this POST /websub answers 503
-CLAIM_US = 60_000_000  # a claimed delivery is this worker's for a minute at most
+CLAIM_US = 30_000_000  # a claimed delivery is this worker's for 30 s at most (a crash)
 BATCH = 16
 QUEUE_POLL = 1.0  # seconds between looks for deliveries other processes made pending
 RECHECK = 60.0  # seconds: topics are compared at least this often
@@ -211,7 +211,18 @@ class Hub:
         await self._follower.sync()  # send the newest version, not an older cached one
         claim = secrets.token_hex(8)
         batch = await self._store.hub.claim(now_us, CLAIM_US, BATCH, claim)
-        await asyncio.gather(*(self._deliver(delivery) for delivery in batch))
+        sending = [asyncio.ensure_future(self._deliver(delivery)) for delivery in batch]
+        try:
+            await asyncio.gather(*sending)
+        except asyncio.CancelledError:
+            # Stopping: what is not settled goes back at once, not when the claim lapses.
+            for delivery, task in zip(batch, sending, strict=True):
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+                with contextlib.suppress(Exception):
+                    await self._store.hub.release(delivery.subscription_id, delivery.claim)
+            raise
         return 0 if batch else QUEUE_POLL
 
     async def _deliver(self, delivery: Delivery) -> None:

@@ -225,6 +225,15 @@ class PostgresHub:
                 claim,
             )
 
+    async def release(self, subscription_id: int, claim: str) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "UPDATE websub_deliveries SET claim = NULL, claimed_until_us = 0 "
+                "WHERE subscription_id = $1 AND claim = $2",
+                subscription_id,
+                claim,
+            )
+
     async def end(self, subscription_id: int) -> None:
         async with self._transaction() as conn:
             await conn.execute("DELETE FROM websub_subscriptions WHERE id = $1", subscription_id)

@@ -215,7 +215,8 @@ async def last_changed(conn: Conn, lang: str, category: str | None) -> datetime 
     """`changed_at` is the app's `model.stamp` of a UTC time (`…+00:00`, whole seconds),
     so the text maximum is the latest."""
     value = await conn.fetchval(
-        "SELECT max(changed_at) FROM changes WHERE strpos(',' || langs || ',', $1) > 0 "
+        "SELECT max(changed_at) FROM changes WHERE visible = 1 "
+        "AND strpos(',' || langs || ',', $1) > 0 "
         "AND ($2::text IS NULL OR strpos(',' || categories || ',', $3) > 0)",
         f",{lang},",
         category,
@@ -233,7 +234,8 @@ async def last_changed_within(
     conn: Conn, lang: str, start: datetime | None, end: datetime | None
 ) -> datetime | None:
     value = await conn.fetchval(
-        "SELECT max(changed_at) FROM changes WHERE strpos(',' || langs || ',', $1) > 0 AND ("
+        "SELECT max(changed_at) FROM changes WHERE visible = 1 "
+        "AND strpos(',' || langs || ',', $1) > 0 AND ("
         "(published_us >= coalesce($2::bigint, published_us) "
         "AND published_us < coalesce($3::bigint, published_us + 1)) OR "
         "(published_was_us >= coalesce($2::bigint, published_was_us) "

@@ -52,6 +52,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "changed_at",
         "published_us",
         "published_was_us",
+        "visible",
     ),
     "websub_subscriptions": (
         "id",

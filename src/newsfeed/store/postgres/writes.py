@@ -133,20 +133,23 @@ class PostgresWriteTx:
         categories: Iterable[str],
         at: str,
         moments: Sequence[int] = (),
+        *,
+        visible: bool = True,
     ) -> None:
         distinct = list(dict.fromkeys(moments))
         assert len(distinct) <= 2, distinct  # one article: where it is, where it was
         now, was = (distinct + [None, None])[:2]
         self.last_seq = int(
             await self._conn.fetchval(
-                "INSERT INTO changes (article_id, langs, categories, changed_at, "
-                "published_us, published_was_us) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+                "INSERT INTO changes (article_id, langs, categories, changed_at, published_us, "
+                "published_was_us, visible) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
                 article_id,
                 ",".join(sorted(set(langs))),
                 ",".join(sorted(set(categories))),
                 at,
                 now,
                 was,
+                int(visible),
             )
         )
 

@@ -205,15 +205,23 @@ class SQLiteStore:
                 await self._writer.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise StoreUnavailable(str(exc)) from exc
+            except BaseException:
+                # Cancelled while BEGIN ran on the connection's thread, where it goes on:
+                # undo it, or every later write meets "a transaction within a transaction".
+                await asyncio.shield(self._writer.rollback())
+                raise
             try:
                 yield self._writer
             except BaseException:
-                await self._writer.rollback()
+                await asyncio.shield(self._writer.rollback())
                 raise
             try:
                 await self._writer.commit()
             except sqlite3.Error as exc:
                 raise StoreUnavailable(str(exc)) from exc
+            except BaseException:  # cancelled: the commit happens anyway, or never did
+                await asyncio.shield(self._writer.rollback())
+                raise
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[SQLiteWriteTx]:

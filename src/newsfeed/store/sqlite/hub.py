@@ -203,6 +203,14 @@ class SQLiteHub:
                 (subscription_id, claim),
             )
 
+    async def release(self, subscription_id: int, claim: str) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "UPDATE websub_deliveries SET claim = NULL, claimed_until_us = 0 "
+                "WHERE subscription_id = ? AND claim = ?",
+                (subscription_id, claim),
+            )
+
     async def end(self, subscription_id: int) -> None:
         async with self._transaction() as conn:
             await conn.execute("DELETE FROM websub_subscriptions WHERE id = ?", (subscription_id,))

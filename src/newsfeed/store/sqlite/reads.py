@@ -217,7 +217,8 @@ async def last_changed(
 ) -> datetime | None:
     value = await scalar(
         conn,
-        "SELECT max(changed_at) FROM changes WHERE instr(',' || langs || ',', ?) > 0 "
+        "SELECT max(changed_at) FROM changes WHERE visible = 1 "
+        "AND instr(',' || langs || ',', ?) > 0 "
         "AND (? IS NULL OR instr(',' || categories || ',', ?) > 0)",
         (f",{lang},", category, f",{category},"),
     )
@@ -231,7 +232,8 @@ async def last_changed_within(
     high = to_us(end) if end is not None else None
     value = await scalar(
         conn,
-        "SELECT max(changed_at) FROM changes WHERE instr(',' || langs || ',', ?) > 0 AND ("
+        "SELECT max(changed_at) FROM changes WHERE visible = 1 "
+        "AND instr(',' || langs || ',', ?) > 0 AND ("
         "(published_us >= coalesce(?, published_us) AND published_us < coalesce(?, "
         "published_us + 1)) OR (published_was_us >= coalesce(?, published_was_us) AND "
         "published_was_us < coalesce(?, published_was_us + 1)))",

@@ -145,11 +145,15 @@ MIGRATIONS: list[str] = [
     """,
     # 7: partner feeds. The change log also names the publication instants a write
     # touched (the article's now, and before when it was re-dated), so exactly the month
-    # archives holding them are rebuilt. WebSub: verified subscriptions, the version of
-    # each topic last announced, and one pending delivery per subscription.
+    # archives holding them are rebuilt, and whether the public could see it. WebSub:
+    # verified subscriptions, the version of each topic last announced, and one pending
+    # delivery per subscription.
     """
     ALTER TABLE changes ADD COLUMN published_us INTEGER;
     ALTER TABLE changes ADD COLUMN published_was_us INTEGER;
+    -- 1 when the public saw the article before or after the write: only those move a
+    -- feed's Last-Modified (a draft's edits do not)
+    ALTER TABLE changes ADD COLUMN visible INTEGER NOT NULL DEFAULT 1;
     CREATE TABLE websub_subscriptions (
         id            INTEGER PRIMARY KEY AUTOINCREMENT,
         topic         TEXT NOT NULL,

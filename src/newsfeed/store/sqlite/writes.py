@@ -97,11 +97,13 @@ class SQLiteWriteTx:
         categories: Iterable[str],
         at: str,
         moments: Sequence[int] = (),
+        *,
+        visible: bool = True,
     ) -> None:
         now, was = _moments(moments)
         await self._conn.execute(
             "INSERT INTO changes (article_id, langs, categories, changed_at, published_us, "
-            "published_was_us) VALUES (?, ?, ?, ?, ?, ?)",
+            "published_was_us, visible) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 article_id,
                 ",".join(sorted(set(langs))),
@@ -109,6 +111,7 @@ class SQLiteWriteTx:
                 at,
                 now,
                 was,
+                int(visible),
             ),
         )
 
