@@ -176,6 +176,29 @@ async def test_failed_deliveries_are_retried(hub_client, subscriber, editor_toke
     await subscriber.nothing(1.0)  # delivered: no more
 
 
+async def test_metrics_count_deliveries_failures_and_the_queue(
+    hub_client, subscriber, editor_token
+):
+    await subscribe(hub_client, subscriber)
+    subscriber.failures = 1
+    await create(hub_client, editor_token)
+    await subscriber.delivery()  # the failure: the retry is waiting
+    text = await (await hub_client.get("/metrics")).text()
+    assert "newsfeed_websub_subscriptions 1.0" in text
+    assert 'newsfeed_websub_delivery_failures_total{final="no"} 1.0' in text
+    assert "newsfeed_websub_pending_deliveries 1.0" in text
+    assert 'newsfeed_websub_verifications_total{mode="subscribe",outcome="confirmed"} 1.0' in text
+    await subscriber.delivery()
+    for _ in range(50):
+        text = await (await hub_client.get("/metrics")).text()
+        if "newsfeed_websub_pending_deliveries 0.0" in text:
+            break
+        await asyncio.sleep(0.05)
+    assert "newsfeed_websub_deliveries_total 1.0" in text
+    assert "newsfeed_websub_pending_deliveries 0.0" in text
+    assert "newsfeed_websub_queue_age_seconds 0.0" in text
+
+
 async def test_unsubscribe(hub_client, subscriber, editor_token):
     await subscribe(hub_client, subscriber)
     resp = await ask(hub_client, "unsubscribe", **{"hub.callback": subscriber.url})

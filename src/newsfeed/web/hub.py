@@ -259,16 +259,20 @@ class Hub:
 
     # --- housekeeping -----------------------------------------------------------------
 
+    async def read_gauges(self) -> None:
+        """Set the gauges from the database (also right before a scrape)."""
+        now_us = to_us(self.clock())
+        stats = await self._store.hub.stats(now_us)
+        age = 0.0
+        if stats.oldest_queued_us is not None:
+            age = max((now_us - stats.oldest_queued_us) / 1e6, 0.0)
+        self._metrics.queue(stats.subscriptions, stats.pending, age)
+
     async def _housekeeping(self) -> None:
         while True:
             try:
-                now = self.clock()
-                await self._store.hub.expire(to_us(now))
-                stats = await self._store.hub.stats(to_us(now))
-                age = 0.0
-                if stats.oldest_queued_us is not None:
-                    age = max((to_us(now) - stats.oldest_queued_us) / 1e6, 0.0)
-                self._metrics.queue(stats.subscriptions, stats.pending, age)
+                await self._store.hub.expire(to_us(self.clock()))
+                await self.read_gauges()
             except asyncio.CancelledError:
                 raise
             except Exception:

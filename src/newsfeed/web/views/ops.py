@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from aiohttp import web
 
 from newsfeed import problems
 from newsfeed.store import StoreUnavailable
 from newsfeed.web import metrics as prom
-from newsfeed.web.keys import access_log_key, metrics_key, store_key
+from newsfeed.web.keys import access_log_key, hub_key, metrics_key, store_key
 from newsfeed.web.views.http import json_response
 
 
@@ -26,5 +27,9 @@ async def healthz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text; requests finished so far are recorded first, not a tick later."""
     request.app[access_log_key].record()
+    hub = request.app.get(hub_key)
+    if hub is not None:
+        with contextlib.suppress(StoreUnavailable):  # the rest is worth having anyway
+            await hub.read_gauges()
     body = await asyncio.to_thread(request.app[metrics_key].exposition)
     return web.Response(body=body, headers={"Content-Type": prom.CONTENT_TYPE})
