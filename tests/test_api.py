@@ -620,7 +620,16 @@ def test_snapshot_reads_the_real_file(settings):
     conn.commit()
     conn.close()
     assert snapshot(settings)["changes"] == [
-        {"seq": 1, "article_id": 1, "langs": "ko", "categories": "news", "changed_at": "now"}
+        {
+            "seq": 1,
+            "article_id": 1,
+            "langs": "ko",
+            "categories": "news",
+            "changed_at": "now",
+            "published_us": None,
+            "published_was_us": None,
+            "visible": 1,
+        }
     ]
 
 

@@ -48,6 +48,10 @@ def test_values_from_the_environment():
         ("NEWSFEED_LANGS", "ko,xq", "Babel knows no locale 'xq'"),
         ("NEWSFEED_TIMEZONE", "Mars/Olympus", "time zone"),
         ("NEWSFEED_BASE_URL", "ftp://x", "http"),
+        ("NEWSFEED_WEBSUB_MAX_PER_TOPIC", "0", "outside"),
+        ("NEWSFEED_WEBSUB_ALLOW_PRIVATE", "maybe", "give 1"),
+        ("NEWSFEED_WEBSUB_RETRY_DELAY", "nan", "outside"),
+        ("NEWSFEED_WEBSUB_RETRY_DELAY", "soon", "seconds"),
     ],
 )
 def test_bad_values_fail_fast_with_a_readable_message(name, value, words):
@@ -60,3 +64,20 @@ def test_every_setting_is_documented_in_the_readme():
     text = README.read_text(encoding="utf-8")
     for name, _default, _help in SETTINGS:
         assert f"`{name}`" in text, f"{name} is missing from the README"
+
+
+def test_websub_settings():
+    s = Settings.from_env({})
+    assert (s.websub_max_per_topic, s.websub_allow_private, s.websub_retry_delay) == (
+        1000,
+        False,
+        10.0,
+    )
+    s = Settings.from_env(
+        {
+            "NEWSFEED_WEBSUB_MAX_PER_TOPIC": "5",
+            "NEWSFEED_WEBSUB_ALLOW_PRIVATE": "1",
+            "NEWSFEED_WEBSUB_RETRY_DELAY": "0.5",
+        }
+    )
+    assert (s.websub_max_per_topic, s.websub_allow_private, s.websub_retry_delay) == (5, True, 0.5)

@@ -77,11 +77,10 @@ async def archive_window(
     before, after = await store.public_edges(lang, start, end, now)
     prev = None if before is None else Month.of(before, zone)
     following = None if after is None else Month.of(after, zone)
-    changed = await store.last_changed_within(
-        lang,
-        None if prev is None else prev.start(zone),
-        None if following is None else following.end(zone),
-    )
+    # Writes to articles of this month only: a neighbour's edit rebuilds the archive (it
+    # might have emptied that month, which moves a link) but leaves its bytes alone when
+    # nothing it shows changed. A link that moves changes the ETag, if not Last-Modified.
+    changed = await store.last_changed_within(lang, start, end)
     stale_at = None
     if month == current or following is None:
         # a scheduled article coming due lands in the current month: in this one, or as
