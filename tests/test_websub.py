@@ -39,6 +39,7 @@ class Subscriber:
         self.deliveries: asyncio.Queue[tuple[bytes, Any]] = asyncio.Queue()
         self.echo = True
         self.failures = 0  # answer this many deliveries 500
+        self.slowness = 0.0  # seconds before answering a delivery
         self.requests = 0
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -50,6 +51,7 @@ class Subscriber:
                 return web.Response(status=404)
             return web.Response(text=query.get("hub.challenge", ""))
         body = await request.read()
+        await asyncio.sleep(self.slowness)
         if self.failures:
             self.failures -= 1
             await self.deliveries.put((body, None))
@@ -76,6 +78,15 @@ async def subscriber(aiohttp_server: Any) -> Subscriber:
     app.router.add_route("*", "/cb", sub.handle)
     server = await aiohttp_server(app)
     sub.url = str(server.make_url("/cb"))
+    return sub
+
+
+@pytest.fixture
+async def other_subscriber(aiohttp_server: Any) -> Subscriber:
+    sub = Subscriber()
+    app = web.Application()
+    app.router.add_route("*", "/cb", sub.handle)
+    sub.url = str((await aiohttp_server(app)).make_url("/cb"))
     return sub
 
 
@@ -246,6 +257,21 @@ async def test_two_instances_deliver_each_change_once(
     await create(two, editor_token)
     await subscriber.delivery()
     await subscriber.nothing(2.0)  # the other instance sends nothing
+
+
+async def test_a_slow_subscriber_holds_up_no_other(
+    hub_client, subscriber, other_subscriber, editor_token
+):
+    subscriber.slowness = 4.0
+    await subscribe(hub_client, subscriber)  # the English feed
+    ko = f"{BASE_URL}/ko/feed.json"
+    await subscribe(hub_client, other_subscriber, **{"hub.topic": ko})
+    await create(hub_client, editor_token, translations={"en": {"title": "E", "body": "b"}})
+    await asyncio.sleep(0.5)  # the slow one is being sent to
+    await create(hub_client, editor_token, translations={"ko": {"title": "K", "body": "b"}})
+    body, headers = await other_subscriber.delivery(2.0)
+    assert headers["Content-Type"] == "application/feed+json"
+    await subscriber.delivery()
 
 
 async def test_a_scheduled_article_is_delivered_when_due(hub_client, subscriber, editor_token):

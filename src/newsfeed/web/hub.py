@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 VERIFYING_AT_ONCE = 16
 MAX_WAITING_INTENTS = 1000  # intents not yet verified; past this POST /websub answers 503
 CLAIM_US = 30_000_000  # a claimed delivery is this worker's for 30 s at most (a crash)
-BATCH = 16
+BATCH = 16  # deliveries claimed at once
+SENDING_AT_ONCE = 64  # deliveries in flight in one process
 QUEUE_POLL = 1.0  # seconds between looks for deliveries other processes made pending
 RECHECK = 60.0  # seconds: topics are compared at least this often
 HOUSEKEEPING = 30.0
@@ -74,6 +75,7 @@ class Hub:
         self._changed = asyncio.Event()  # the change log moved, or a subscription began
         self._queued = asyncio.Event()  # this process made deliveries pending
         self._verifying: set[asyncio.Task[None]] = set()
+        self._sending: dict[asyncio.Task[None], Delivery] = {}
         self._slots = asyncio.Semaphore(VERIFYING_AT_ONCE)
 
     # --- life -------------------------------------------------------------------------
@@ -97,6 +99,7 @@ class Hub:
                 for task in waiting:
                     task.cancel()
                 await asyncio.gather(*waiting, return_exceptions=True)
+                await self._stop_sending()
 
     @staticmethod
     def _spawn(work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
@@ -203,27 +206,39 @@ class Hub:
     # --- delivering -------------------------------------------------------------------
 
     async def _deliver_due(self) -> float:
-        """Send what is due; the seconds until more may be."""
+        """Start sending what is due, each delivery on its own (a slow subscriber holds
+        up no other); the seconds until more may be."""
+        free = SENDING_AT_ONCE - len(self._sending)
+        if free <= 0:
+            return QUEUE_POLL  # a send that ends wakes this loop
         now_us = to_us(self.clock())
         due = await self._store.hub.next_due()
         if due is None or due > now_us:
             return QUEUE_POLL if due is None else min(max((due - now_us) / 1e6, 0.01), QUEUE_POLL)
         await self._follower.sync()  # send the newest version, not an older cached one
         claim = secrets.token_hex(8)
-        batch = await self._store.hub.claim(now_us, CLAIM_US, BATCH, claim)
-        sending = [asyncio.ensure_future(self._deliver(delivery)) for delivery in batch]
-        try:
-            await asyncio.gather(*sending)
-        except asyncio.CancelledError:
-            # Stopping: what is not settled goes back at once, not when the claim lapses.
-            for delivery, task in zip(batch, sending, strict=True):
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
-                with contextlib.suppress(Exception):
-                    await self._store.hub.release(delivery.subscription_id, delivery.claim)
-            raise
+        batch = await self._store.hub.claim(now_us, CLAIM_US, min(BATCH, free), claim)
+        for delivery in batch:
+            task = self._spawn(self._deliver(delivery), "websub-delivery")
+            self._sending[task] = delivery
+            task.add_done_callback(self._sent)
         return 0 if batch else QUEUE_POLL
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sending.pop(task, None)
+        self._queued.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("a WebSub delivery failed to settle", exc_info=task.exception())
+
+    async def _stop_sending(self) -> None:
+        """Stopping: what is not settled goes back at once, not when its claim lapses."""
+        sending = dict(self._sending)
+        for task in sending:
+            task.cancel()
+        await asyncio.gather(*sending, return_exceptions=True)
+        for delivery in sending.values():
+            with contextlib.suppress(Exception):
+                await self._store.hub.release(delivery.subscription_id, delivery.claim)
 
     async def _deliver(self, delivery: Delivery) -> None:
         hub, sub = self._store.hub, delivery.subscription_id
