@@ -1,12 +1,15 @@
 """`newsfeed copy-db DEST_URL`, run as a real process: the whole site moves to an empty
-database with its ids, hits and tokens, and a database that holds anything is refused."""
+database of either kind with its ids, hits and tokens, and a database that holds anything
+is refused."""
 
 from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +25,9 @@ from conftest import (
     with_store,
 )
 
-from newsfeed import auth
+from newsfeed import auth, copydb, seed
 from newsfeed.settings import Settings
-from newsfeed.store import TABLES
+from newsfeed.store import TABLES, open_store
 from newsfeed.web.app import create_app
 
 ATOM_ID = re.compile(r"<id>(tag:[^<]*)</id>")
@@ -51,6 +54,8 @@ async def fill(aiohttp_client: Any, settings: Settings) -> dict[str, Any]:
     first = await create(client, token, slug="first")
     await create(client, token, status="draft", published_at="2031-01-01T00:00:00+09:00")
     third = await create(client, token, category="events")
+    odd = {"title": "😀 ]]> <script>&amp; \u200f첨단", "body": "a\tb\n\n**굵게** `]]>`"}
+    await create(client, token, slug="odd", translations={"ko": odd, "en": {"title": "x"}})
     gone = await create(client, token)
     deleted = await client.delete(f"/api/v1/articles/{gone['id']}", headers=bearer(token))
     assert deleted.status == 204
@@ -79,18 +84,45 @@ async def test_copy_to_sqlite_keeps_ids_hits_feeds_and_tokens(aiohttp_client, tm
     copied = settings_for(dest)
     assert snapshot(copied) == before
     assert snapshot(source) == before  # the source is only read
+    await serves_the_same_site(aiohttp_client, copied, site)
 
+
+async def test_round_trip_through_postgresql_keeps_every_table(
+    aiohttp_client, tmp_path: Path, pg_url: str
+):
+    source = sqlite_settings(tmp_path / "source")
+    site = await fill(aiohttp_client, source)
+    before = snapshot(source)
+
+    there = copy_db(source, pg_url)
+    assert there.returncode == 0, there.stderr
+    assert "verified" in there.stdout and "newsfeed:***@" in there.stdout  # no password shown
+    on_pg = settings_for(pg_url)
+    back_path = tmp_path / "back" / "again.db"
+    back = copy_db(on_pg, f"sqlite://{back_path}")
+    assert back.returncode == 0, back.stderr
+
+    on_pg_rows, back_rows = snapshot(on_pg), snapshot(settings_for(back_path))
+    for table in TABLES:
+        assert on_pg_rows[table] == before[table], table
+        assert back_rows[table] == before[table], table
+    await serves_the_same_site(aiohttp_client, on_pg, site)
+
+
+async def serves_the_same_site(aiohttp_client: Any, copied: Settings, site: dict[str, Any]):
+    """The copy answers with the source's feed ids and hit counts, takes the old token
+    (and still refuses the revoked one), and gives a new article a new number."""
     client = await aiohttp_client(create_app(copied))
     for lang, feed in site["feeds"].items():
         again = await (await client.get(f"/{lang}/feed.atom")).text()
         assert ATOM_ID.findall(again) == ATOM_ID.findall(feed) and len(ATOM_ID.findall(feed)) > 1
     page = await client.get(f"/api/v1/articles/{site['first']['id']}")
     assert (await page.json())["hits"] == 7
-    # The old token writes through the copy; a new article never reuses the deleted number.
     new = await create(client, site["token"])
     assert new["id"] > site["gone"]
     refused = await client.post("/api/v1/articles", json={}, headers=bearer(site["revoked"]))
     assert refused.status == 401
+    await client.close()
 
 
 @pytest.mark.parametrize("holds", ["articles", "editors", "site_meta"])
@@ -131,3 +163,40 @@ def test_copy_db_explains_itself_and_rejects_other_urls(tmp_path: Path):
         result = copy_db(source, dest)
         assert result.returncode == 2 and message in result.stderr
         assert "secret" not in result.stderr
+
+
+async def test_verify_reports_any_difference(tmp_path: Path):
+    source = await open_store(sqlite_settings(tmp_path / "source"))
+    try:
+        await seed.seed(source, ("ko", "en"))
+        await source.add_hits({1: 5}, "p", 1)
+        # (a change made to the copy, the sample size, what the failure must say)
+        cases: list[tuple[str | None, int, str]] = [
+            (None, 50, ""),
+            (
+                "UPDATE translations SET title = 'x' WHERE article_id = 3 AND lang = 'en'",
+                50,
+                "title",
+            ),
+            ("UPDATE articles SET hits = hits + 1 WHERE id = 2", 50, "hits is 1 in the copy, 0"),
+            ("UPDATE articles SET hits = hits + 1 WHERE id = 2", 0, "hits: 5 in the source, 6"),
+            ("DELETE FROM changes WHERE seq = 4", 50, "changes: 5 rows in the source, 4"),
+        ]
+        for number, (tamper, sample, words) in enumerate(cases):
+            copied = sqlite_settings(tmp_path / f"dest{number}")
+            dest = await open_store(copied)
+            try:
+                report = await copydb.copy_site(source, dest, batch=2)  # several batches
+                assert report.hits == 5 and report.rows["translations"] == 9
+                assert report.compared["translations"] == 9  # a sample of 50 takes all 9
+                if tamper is None:
+                    continue
+                with closing(sqlite3.connect(copied.db)) as db:
+                    db.execute(tamper)
+                    db.commit()
+                with pytest.raises(copydb.CopyFailed, match=words):
+                    await copydb.verify(source, dest, sample=sample)
+            finally:
+                await dest.close()
+    finally:
+        await source.close()
