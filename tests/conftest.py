@@ -7,7 +7,7 @@ import asyncio
 import itertools
 import os
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -131,8 +131,12 @@ def pg_url(pg_template: str) -> Iterator[str]:
 
 
 @pytest.fixture
-async def client(aiohttp_client: Callable[..., Any], settings: Settings) -> TestClient:
-    return await aiohttp_client(create_app(settings))
+async def client(
+    aiohttp_client: Callable[..., Any], settings: Settings
+) -> AsyncIterator[TestClient]:
+    test_client = await aiohttp_client(create_app(settings))
+    yield test_client
+    await test_client.close()  # the app's cleanup (final hit flush) before the database goes
 
 
 def with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
