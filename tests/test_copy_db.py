@@ -12,6 +12,7 @@ import sys
 from contextlib import closing
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import (
@@ -88,16 +89,20 @@ async def test_copy_to_sqlite_keeps_ids_hits_feeds_and_tokens(aiohttp_client, tm
 
 
 async def test_round_trip_through_postgresql_keeps_every_table(
-    aiohttp_client, tmp_path: Path, pg_url: str
+    aiohttp_client, tmp_path: Path, pg_empty_url: str
 ):
+    """Into a database as `createdb` leaves it (copy-db makes the schema), and back."""
     source = sqlite_settings(tmp_path / "source")
     site = await fill(aiohttp_client, source)
     before = snapshot(source)
 
-    there = copy_db(source, pg_url)
+    there = copy_db(source, pg_empty_url)
     assert there.returncode == 0, there.stderr
-    assert "verified" in there.stdout and "newsfeed:***@" in there.stdout  # no password shown
-    on_pg = settings_for(pg_url)
+    assert "verified" in there.stdout
+    password = urlsplit(pg_empty_url).password
+    if password:
+        assert f":{password}@" not in there.stdout and ":***@" in there.stdout
+    on_pg = settings_for(pg_empty_url)
     back_path = tmp_path / "back" / "again.db"
     back = copy_db(on_pg, f"sqlite://{back_path}")
     assert back.returncode == 0, back.stderr
