@@ -19,12 +19,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
-import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -32,6 +30,7 @@ from zoneinfo import ZoneInfo
 from newsfeed import model as articles
 from newsfeed.feeds import archives
 from newsfeed.feeds import build as syndication
+from newsfeed.feeds.built import CACHE_CONTROL, Built, assemble
 from newsfeed.feeds.months import Month
 from newsfeed.feeds.topics import HUB_PATH, Topic
 from newsfeed.model import Change
@@ -40,78 +39,11 @@ from newsfeed.store import Store
 
 MAX_ENTRIES = 512  # any valid ?category= or month is a key; bound the memory it can take
 LIMIT = archives.LIMIT
-CACHE_CONTROL = "public, max-age=60"
 CLOSED_CACHE_CONTROL = "public, max-age=86400"  # a closed month changes only by an edit
 
 Key = tuple[str, str, str | None]  # format, language, category
 MonthKey = tuple[str, Month]  # language, month
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Built:
-    """One document, ready to send: both encodings and every header, computed once."""
-
-    body: bytes
-    gzipped: bytes
-    etag: str  # strong; the gzip representation has its own
-    gzip_etag: str
-    last_modified: datetime  # UTC, whole seconds
-    stale_at: datetime | None  # when time alone changes it (a schedule, a month's end)
-    headers: dict[str, str]
-    gzip_headers: dict[str, str]
-    not_modified_headers: dict[str, str]
-    gzip_not_modified_headers: dict[str, str]
-
-    def matches(self, if_none_match: str) -> bool:
-        """Weak comparison, as If-None-Match wants: either encoding's tag matches."""
-        for tag in if_none_match.split(","):
-            tag = tag.strip().removeprefix("W/")
-            if tag in ("*", self.etag, self.gzip_etag):
-                return True
-        return False
-
-    def fresh(self, now: datetime) -> bool:
-        return self.stale_at is None or now < self.stale_at
-
-
-def _built(
-    body: bytes,
-    gzipped: bytes,
-    media_type: str,
-    last_modified: datetime,
-    stale_at: datetime | None,
-    link: str,
-    cache_control: str = CACHE_CONTROL,
-) -> Built:
-    """The document with its validators: a hash of the bytes, so the same document gets
-    the same ETag in every process; the gzip representation's differs, as a strong ETag
-    must."""
-    digest = hashlib.sha256(body).hexdigest()[:32]
-    etag, gzip_etag = f'"{digest}"', f'"{digest}-gzip"'
-    common = {
-        "Last-Modified": format_datetime(last_modified, usegmt=True),
-        "Cache-Control": cache_control,
-        "Vary": "Accept-Encoding",
-        "Link": link,
-    }
-    return Built(
-        body=body,
-        gzipped=gzipped,
-        etag=etag,
-        gzip_etag=gzip_etag,
-        last_modified=last_modified,
-        stale_at=stale_at,
-        headers={"Content-Type": media_type, "ETag": etag, **common},
-        gzip_headers={
-            "Content-Type": media_type,
-            "ETag": gzip_etag,
-            "Content-Encoding": "gzip",
-            **common,
-        },
-        not_modified_headers={"ETag": etag, **common},
-        gzip_not_modified_headers={"ETag": gzip_etag, **common},
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +228,7 @@ class FeedCache:
         body, gzipped = await loop.run_in_executor(self._executor, _encode, fmt, channel, shown)
         link = f'<{channel.hub}>; rel="hub", <{channel.feed_url(fmt)}>; rel="self"'
         media_type = syndication.MEDIA_TYPES[fmt]
-        return _built(body, gzipped, media_type, channel.updated, stale_at, link, cache_control)
+        return assemble(body, gzipped, media_type, channel.updated, stale_at, link, cache_control)
 
 
 def _last_modified(window: archives.Window, lang: str) -> datetime:

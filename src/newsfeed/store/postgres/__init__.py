@@ -38,7 +38,16 @@ from newsfeed.model import (
     SitemapRow,
 )
 from newsfeed.store import StoreUnavailable
-from newsfeed.store.postgres import connect, editors, hits, reads, schema, search, tables
+from newsfeed.store.postgres import (
+    archives,
+    connect,
+    editors,
+    hits,
+    reads,
+    schema,
+    search,
+    tables,
+)
 from newsfeed.store.postgres.follow import Follower
 from newsfeed.store.postgres.hub import PostgresHub
 from newsfeed.store.postgres.writes import PostgresWriteTx, begin
@@ -162,20 +171,20 @@ class PostgresStore:
     async def public_between(
         self, lang: str, start: datetime, end: datetime | None, now: datetime
     ) -> list[Article]:
-        return await self._read(reads.public_between, lang, start, end, now)
+        return await self._read(archives.public_between, lang, start, end, now)
 
     async def public_edges(
         self, lang: str, start: datetime, end: datetime | None, now: datetime
     ) -> tuple[datetime | None, datetime | None]:
-        return await self._read(reads.public_edges, lang, start, end, now)
+        return await self._read(archives.public_edges, lang, start, end, now)
 
     async def last_changed_within(
         self, lang: str, start: datetime | None, end: datetime | None
     ) -> datetime | None:
-        return await self._read(reads.last_changed_within, lang, start, end)
+        return await self._read(archives.last_changed_within, lang, start, end)
 
     async def sitemap_rows(self, now: datetime) -> list[SitemapRow]:
-        return await self._read(reads.sitemap_rows, now)
+        return await self._read(archives.sitemap_rows, now)
 
     # --- editorial writes (rule 1) ----------------------------------------------------
 

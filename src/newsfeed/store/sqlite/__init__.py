@@ -33,7 +33,7 @@ from newsfeed.model import (
     to_us,
 )
 from newsfeed.store import TABLES, StoreUnavailable
-from newsfeed.store.sqlite import editors, hits, reads, schema, search
+from newsfeed.store.sqlite import archives, editors, hits, reads, schema, search
 from newsfeed.store.sqlite.hub import SQLiteHub
 from newsfeed.store.sqlite.schema import BUSY_TIMEOUT_MS
 from newsfeed.store.sqlite.writes import SQLiteWriteTx
@@ -174,25 +174,25 @@ class SQLiteStore:
     async def public_between(
         self, lang: str, start: datetime, end: datetime | None, now: datetime
     ) -> list[Article]:
-        found: list[Article] = await self._read(reads.public_between, lang, start, end, now)
+        found: list[Article] = await self._read(archives.public_between, lang, start, end, now)
         return found
 
     async def public_edges(
         self, lang: str, start: datetime, end: datetime | None, now: datetime
     ) -> tuple[datetime | None, datetime | None]:
         edges: tuple[datetime | None, datetime | None] = await self._read(
-            reads.public_edges, lang, start, end, now
+            archives.public_edges, lang, start, end, now
         )
         return edges
 
     async def last_changed_within(
         self, lang: str, start: datetime | None, end: datetime | None
     ) -> datetime | None:
-        at: datetime | None = await self._read(reads.last_changed_within, lang, start, end)
+        at: datetime | None = await self._read(archives.last_changed_within, lang, start, end)
         return at
 
     async def sitemap_rows(self, now: datetime) -> list[SitemapRow]:
-        found: list[SitemapRow] = await self._read(reads.sitemap_rows, now)
+        found: list[SitemapRow] = await self._read(archives.sitemap_rows, now)
         return found
 
     # --- writes -----------------------------------------------------------------------

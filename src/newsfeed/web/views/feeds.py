@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from newsfeed import problems, validation
-from newsfeed.feeds.cache import Built
+from newsfeed.feeds.built import Built
 from newsfeed.feeds.months import Month
 from newsfeed.web.keys import feed_cache_key, follower_key, languages_key, settings_key
 
