@@ -27,6 +27,7 @@ from conftest import (
 )
 
 from newsfeed import auth, copydb, seed
+from newsfeed.model import to_us, utcnow
 from newsfeed.settings import Settings
 from newsfeed.store import TABLES, open_store
 from newsfeed.web.app import create_app
@@ -66,6 +67,19 @@ async def fill(aiohttp_client: Any, settings: Settings) -> dict[str, Any]:
             assert resp.status == 200
     feeds = {lang: await (await client.get(f"/{lang}/feed.atom")).text() for lang in ("ko", "en")}
     await client.close()  # the last hits are flushed on the way out
+    subscribed = with_store(  # a WebSub subscription, with its secret and lease
+        settings,
+        lambda store: store.hub.subscribe(
+            topic="http://news.example/en/feed.atom",
+            callback="https://partner.example/websub?feed=en",
+            secret="s3cret",
+            lease_seconds=864000,
+            now_us=to_us(utcnow()),
+            etag='"0123"',
+            cap=1000,
+        ),
+    )
+    assert subscribed
     return {"token": token, "revoked": revoked, "gone": gone["id"], "first": first, "feeds": feeds}
 
 
@@ -74,6 +88,7 @@ async def test_copy_to_sqlite_keeps_ids_hits_feeds_and_tokens(aiohttp_client, tm
     site = await fill(aiohttp_client, source)
     before = snapshot(source)
     assert sum(row["hits"] for row in before["articles"]) == 10
+    assert len(before["websub_subscriptions"]) == 1
 
     dest = tmp_path / "dest" / "copy.db"
     result = copy_db(source, f"sqlite://{dest}")
