@@ -95,12 +95,10 @@ class Follower:
         return conn
 
     async def _close(self) -> None:
+        """Drop the connection; nothing on it is worth a graceful goodbye."""
         conn, self._conn = self._conn, None
-        if conn is not None and not conn.is_closed():
-            try:
-                await asyncio.wait_for(conn.close(), self._timeout)
-            except Exception:
-                conn.terminate()
+        if conn is not None:
+            conn.terminate()
 
     async def _follow(self, conn: asyncpg.Connection) -> None:
         while True:
