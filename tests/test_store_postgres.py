@@ -8,10 +8,15 @@ stand for two machines: two pools, two LISTEN connections.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import random
+import shutil
 import socket
+import subprocess
+import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -514,6 +519,83 @@ async def _kill_backends(server: str, url: str) -> None:
         assert killed > 0
     finally:
         await conn.close()
+
+
+@pytest.fixture
+def private_server() -> Iterator[tuple[str, Callable[[str], None]]]:
+    """A PostgreSQL server of this test's own, to stop and start: (URL, pg_ctl(action)).
+    Opt-in (`NEWSFEED_TEST_PG_RESTART=1`): it needs root and Debian's server binaries,
+    and initdb takes seconds."""
+    if os.environ.get("NEWSFEED_TEST_PG_RESTART") != "1":
+        pytest.skip("NEWSFEED_TEST_PG_RESTART=1 restarts a private server (root, initdb)")
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if not found or os.geteuid() != 0 or shutil.which("runuser") is None:
+        pytest.skip("needs root, runuser and /usr/lib/postgresql/*/bin")
+    bindir = found[-1].parent
+    home = Path(tempfile.mkdtemp(prefix="newsfeed-pg-"))
+    shutil.chown(home, "postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    as_postgres = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(
+        [*as_postgres, str(bindir / "initdb"), "-D", str(home / "data"), "--auth=trust"]
+        + ["-E", "UTF8", "--locale=C.UTF-8", "-U", "postgres"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1"
+
+    def pg_ctl(action: str) -> None:
+        subprocess.run(
+            [*as_postgres, str(bindir / "pg_ctl"), "-D", str(home / "data")]
+            + ["-l", str(home / "log"), "-o", options, "-w", "-m", "fast", action],
+            check=True,
+            capture_output=True,
+        )
+
+    pg_ctl("start")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres", pg_ctl
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            pg_ctl("stop")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+async def test_a_real_restart_is_survived(
+    private_server: tuple[str, Callable[[str], None]],
+) -> None:
+    """While the server is down every call is `StoreUnavailable` at once; once it is back
+    the pool answers again by itself and the followers wake (then hear writes again)."""
+    url, pg_ctl = private_server
+    a = await PostgresStore.open(url, pool=3, timeout=2)
+    b = await PostgresStore.open(url, pool=3, timeout=2)
+    try:
+        article_id = await create(a, {"ko": Text("재시작")})
+        await asyncio.gather(*(one.article(article_id) for one in (a, b) for _ in range(4)))
+        await b.wait_for_change(0.01)
+        await asyncio.to_thread(pg_ctl, "stop")
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable):
+            await a.article(article_id)
+        with pytest.raises(StoreUnavailable):
+            async with a.writing():
+                pass
+        assert time.monotonic() - started < 1
+        before = b.data_version()
+        await asyncio.to_thread(pg_ctl, "start")
+        await asyncio.wait_for(b.wait_for_change(30), 10)  # woken by reconnecting
+        assert b.data_version() > before
+        for one in (a, b, a, b):
+            assert await one.article(article_id) is not None
+        waiting = asyncio.create_task(b.wait_for_change(10))
+        await asyncio.sleep(0.05)
+        await create(a, {"ko": Text("다시")})
+        await asyncio.wait_for(waiting, 1)
+    finally:
+        await a.close()
+        await b.close()
 
 
 # --- rule 3: LISTEN/NOTIFY -------------------------------------------------------------
