@@ -1,15 +1,18 @@
 """Bodies rendered at write time: stored with every write, filled for older texts, and
-what the article page shows."""
+what the article page shows. These read and write the SQLite file itself."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
-from conftest import bearer, create
+import pytest
+from conftest import bearer, create, with_store
 
 from newsfeed import render
-from newsfeed.store.sqlite import bodies
+from newsfeed.render import markdown_html
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def stored(path: Path, article_id: int) -> dict[str, str | None]:
@@ -68,9 +71,9 @@ async def test_fill_renders_older_texts_and_leaves_search_alone(client, settings
     resp = await client.get(f"/en/articles/{article['id']}")  # rendered on the fly meanwhile
     assert resp.status == 200
     assert "<strong>b</strong>" in await resp.text()
-    assert bodies.fill(path) == 1
+    assert with_store(settings, lambda store: store.fill_bodies(markdown_html)) == 1
     assert stored(path, article["id"]) == {"en": "<p><strong>b</strong> word</p>\n"}
-    assert bodies.fill(path) == 0
+    assert with_store(settings, lambda store: store.fill_bodies(markdown_html)) == 0
     resp = await client.get("/en/search?q=word")
     assert resp.status == 200
     assert "Pact" in await resp.text()

@@ -20,10 +20,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import create
+from conftest import create, with_store
 
 from newsfeed import seed
-from newsfeed.store.sqlite.schema import Database
 from newsfeed.web.app import create_app
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -188,11 +187,7 @@ async def test_korean_board_and_article_in_chromium(
 ):
     server = await aiohttp_server(create_app(settings), host="127.0.0.1")
     client = await aiohttp_client(server)
-    database = await Database.open(settings.db_path)
-    try:
-        await seed.seed(database, settings.langs)
-    finally:
-        await database.close()
+    with_store(settings, lambda store: seed.seed(store, settings.langs))
     await create(client, editor_token, translations={"en": {"title": "Only in English"}})
     base = f"http://127.0.0.1:{server.port}"
 

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import bearer, free_port, sample_article
+from conftest import add_editor, bearer, free_port, sample_article, settings_for
 
 from newsfeed import auth
-from newsfeed.store.sqlite import schema as db
 
 CLIENTS = 8
 ACKED_BEFORE_KILL = 80  # the kill comes after this many 201s, while clients keep posting
@@ -80,8 +79,7 @@ class Server:
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[tuple[Server, aiohttp.ClientSession, str]]:
     path = tmp_path / "crash.db"
-    db.migrate(path)
-    token = auth.add_editor(path, "editor", auth.Role.EDITOR)
+    token = add_editor(settings_for(path), "editor", auth.Role.EDITOR)
     server = Server(path)
     async with aiohttp.ClientSession() as session:
         try:

@@ -16,11 +16,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 from babel.support import NullTranslations, Translations
-from conftest import create
+from conftest import add_editor, create
 
 from newsfeed import auth, i18n
 from newsfeed.settings import Settings, default_locales_dir
-from newsfeed.store.sqlite import schema as db
 from newsfeed.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,9 +145,8 @@ async def test_a_third_language_is_configuration_plus_a_catalog(
             "NEWSFEED_BASE_URL": "http://news.example",
         }
     )
-    db.migrate(settings.db_path)
     client = await aiohttp_client(create_app(settings))
-    await create(client, auth.add_editor(settings.db_path, "ja-editor", auth.Role.EDITOR))
+    await create(client, add_editor(settings, "ja-editor", auth.Role.EDITOR))
     headers = {"Accept-Language": "ja-JP,ja;q=0.9"}
     resp = await client.get("/", headers=headers, allow_redirects=False)
     assert resp.headers["Location"] == "/ja/"

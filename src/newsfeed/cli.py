@@ -6,13 +6,17 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from newsfeed import auth, seed, server
+from newsfeed.render import markdown_html
 from newsfeed.settings import Settings, SettingsError
-from newsfeed.store.sqlite import backup, bodies
-from newsfeed.store.sqlite import schema as db
+from newsfeed.store import Store, StoreUnavailable, open_store
+from newsfeed.store.sqlite import backup
+
+T = TypeVar("T")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,17 +94,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"newsfeed: {exc}", file=sys.stderr)
         return 2
-    db.migrate(settings.db_path)
-    if args.command == "serve":
-        bodies.fill(settings.db_path)  # texts stored before bodies were rendered at write
-        return _serve(settings, args.workers)
-    if args.command == "backup":
-        return _backup(settings, Path(args.path))
-    if args.command == "seed":
-        added = asyncio.run(_seed(settings))
-        print(f"added {added} sample articles" if added else "database has articles; seed skipped")
-        return 0
-    return _editor(settings, args)
+    try:
+        if args.command == "serve":
+            # Migrated and bodies filled once, before any worker starts.
+            asyncio.run(_with_store(settings, lambda store: store.fill_bodies(markdown_html)))
+            return _serve(settings, args.workers)
+        if args.command == "backup":
+            return _backup(settings, Path(args.path))
+        if args.command == "seed":
+            added = asyncio.run(
+                _with_store(settings, lambda store: seed.seed(store, settings.langs))
+            )
+            print(
+                f"added {added} sample articles" if added else "database has articles; seed skipped"
+            )
+            return 0
+        return asyncio.run(_with_store(settings, lambda store: _editor(store, args)))
+    except StoreUnavailable as exc:
+        print(f"newsfeed: the database does not answer: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
+    """Open (and migrate) the store, do the work, close it."""
+    store = await open_store(settings)
+    try:
+        return await work(store)
+    finally:
+        await store.close()
 
 
 def _serve(settings: Settings, workers: int | None) -> int:
@@ -112,6 +133,12 @@ def _serve(settings: Settings, workers: int | None) -> int:
 
 
 def _backup(settings: Settings, path: Path) -> int:
+    if settings.is_postgres:
+        print(
+            "newsfeed: backup copies a SQLite file; for PostgreSQL use pg_dump (README)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         count = backup.backup(settings.db_path, path)
     except backup.BackupError as exc:
@@ -121,19 +148,10 @@ def _backup(settings: Settings, path: Path) -> int:
     return 0
 
 
-async def _seed(settings: Settings) -> int:
-    database = await db.Database.open(settings.db_path)
-    try:
-        return await seed.seed(database, settings.langs)
-    finally:
-        await database.close()
-
-
-def _editor(settings: Settings, args: argparse.Namespace) -> int:
-    path = settings.db_path
+async def _editor(store: Store, args: argparse.Namespace) -> int:
     if args.editor_command == "add":
         try:
-            token = auth.add_editor(path, args.name, auth.Role(args.role))
+            token = await auth.add_editor(store, args.name, auth.Role(args.role))
         except ValueError as exc:
             print(f"newsfeed: {exc}", file=sys.stderr)
             return 1
@@ -141,11 +159,11 @@ def _editor(settings: Settings, args: argparse.Namespace) -> int:
         print(token)
         return 0
     if args.editor_command == "list":
-        for record in auth.list_editors(path):
+        for record in await store.list_editors():
             state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
             print(f"{record.name}\t{record.role.value}\t{record.created_at}\t{state}")
         return 0
-    if not auth.revoke_editor(path, args.name):
+    if not await auth.revoke_editor(store, args.name):
         print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)
         return 1
     print(f"revoked {args.name!r}")

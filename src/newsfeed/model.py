@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -216,3 +216,4 @@ class EditorRecord:
     role: Role
     created_at: str
     revoked_at: str | None
+    token_hash: str = ""  # filled only by the lookup by token

@@ -14,7 +14,6 @@ from markupsafe import Markup, escape
 
 from newsfeed.model import SearchHit
 
-
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 100
 
@@ -27,7 +26,6 @@ def terms(query: str) -> list[str]:
         if word.casefold() not in (t.casefold() for t in found):
             found.append(word)
     return found[:MAX_TERMS]
-
 
 
 def _pattern(words: list[str]) -> re.Pattern[str] | None:

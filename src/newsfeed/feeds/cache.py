@@ -1,12 +1,11 @@
 """Built feeds kept in memory as bytes, dropped exactly when what they show changes.
 
-A feed request never touches SQLite once its feed is built: it is a dict lookup. What
-invalidates an entry:
-- a write in this process: the API's write path calls `sync()` before it answers;
-- a write in another worker process: a background task calls `sync()` every
-  `POLL_SECONDS`, reading the new rows of the `changes` log;
+A feed request never touches the database once its feed is built: it is a dict lookup.
+What invalidates an entry:
+- a change in the change log, written by this process or any other, as the
+  `changelog.Follower` hands it over (`invalidate`): only the feeds of the languages
+  and categories the change names are dropped;
 - a scheduled article coming due: each entry remembers when the next one is due.
-`sync()` drops only the feeds of the languages and categories a change names.
 
 The ETag is a hash of the bytes, and the bytes depend only on what the feed shows (no
 clock), so every process and every restart agrees on it.
@@ -18,7 +17,6 @@ import asyncio
 import contextlib
 import gzip
 import hashlib
-import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,15 +24,12 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-from newsfeed import changelog
 from newsfeed import model as articles
 from newsfeed.feeds import build as syndication
+from newsfeed.model import Change
 from newsfeed.settings import Settings
-from newsfeed.store.sqlite.schema import Database
+from newsfeed.store import Store
 
-log = logging.getLogger(__name__)
-
-POLL_SECONDS = 0.5
 MAX_ENTRIES = 512  # any valid ?category= is a key; bound the memory it can take
 LIMIT = 20
 CACHE_CONTROL = "public, max-age=60"
@@ -110,36 +105,29 @@ class FeedCache:
 
     def __init__(
         self,
-        db: Database,
+        store: Store,
         settings: Settings,
         titles: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = articles.utcnow,
     ) -> None:
         self.clock = clock  # replaceable, so a test can move time past a schedule
-        self._db = db
+        self._store = store
         self._settings = settings
         host = urlsplit(settings.base_url).hostname or "localhost"
         self._titles = {lang: (titles or {}).get(lang) or host for lang in settings.langs}
         self._entries: dict[Key, Built] = {}
         self._building: dict[Key, asyncio.Future[Built]] = {}
         self._epoch = 0  # bumped by every invalidation: a build that saw one is not kept
-        self._seq = 0
-        self._sync_lock = asyncio.Lock()
         self._executor: ThreadPoolExecutor | None = None
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[FeedCache]:
-        """Start following the change log; stop and release the build thread on exit."""
-        self._seq = await changelog.last_seq(self._db)
+        """Own the build thread; release it on exit."""
         # One thread: feedgen's date formatting flips the process locale while it works.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feeds")
-        poller = asyncio.create_task(self._poll(), name="feed-cache-poll")
         try:
             yield self
         finally:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
             self._executor.shutdown(wait=True)
 
     def __contains__(self, key: Key) -> bool:
@@ -173,27 +161,16 @@ class FeedCache:
             for key in [k for k in table if k[1] in langs and (k[2] is None or k[2] in categories)]:
                 del table[key]
 
-    async def sync(self) -> None:
-        """Apply every change logged since the last sync, by any process."""
-        async with self._sync_lock:
-            for change in await changelog.since(self._db, self._seq):
-                self.invalidate(change.langs, change.categories)
-                self._seq = change.seq
-
-    async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(POLL_SECONDS)
-            try:
-                await self.sync()
-            except Exception:  # a busy or closing database: try again next round
-                log.exception("reading the change log failed")
+    def apply(self, change: Change) -> None:
+        """A change-log listener (changelog.Follower)."""
+        self.invalidate(change.langs, change.categories)
 
     async def _build(self, key: Key) -> Built:
         fmt, lang, category = key
-        epoch, now, db = self._epoch, self.clock(), self._db
-        shown = await articles.latest(db, lang=lang, category=category, limit=LIMIT, now=now)
-        changed = await changelog.last_changed(db, lang, category)
-        stale_at = await changelog.next_scheduled(db, lang, category, now)
+        epoch, now, store = self._epoch, self.clock(), self._store
+        shown = await store.latest(lang=lang, category=category, limit=LIMIT, now=now)
+        changed = await store.last_changed(lang, category)
+        stale_at = await store.next_due(now, lang, category)
         moments = [syndication.EPOCH, *([changed] if changed else [])]
         moments += [_utc(syndication.entry_updated(a, lang)) for a in shown]
         moments += [_utc(a.published) for a in shown]

@@ -15,11 +15,11 @@ Rules both stores keep, so that correctness lives here and not in a backend's ac
 2. **Hit reads carry their flush marker.** `hit_counts()` answers each stored count with
    the number of this process's last committed hit batch, read in the same statement (one
    snapshot), so the counter adds exactly the batches that snapshot lacks (`hits.py`).
-3. **Cache validity is a number.** `data_version()` moves whenever something that a page,
-   board or feed shows may have changed as far as this process can tell; a rendered page
-   is exact while it is unchanged. The change log (`changes_since`) says what changed;
-   `wait_for_change()` wakes a follower when another process wrote (SQLite: a short
-   poll; PostgreSQL: LISTEN/NOTIFY, with the log re-read after every reconnect).
+3. **The change log says what changed.** Every editorial write logs the languages and
+   categories it touched; `changes_since(seq)` answers the rows past `seq`, in order.
+   `wait_for_change()` wakes a follower when another process may have written (SQLite:
+   a short poll; PostgreSQL: LISTEN/NOTIFY, and a return right after a reconnect, so a
+   notification lost meanwhile costs nothing: the follower re-reads the log).
 4. **Failures are one exception.** Any driver error that means "the database is not
    answering" is raised as `StoreUnavailable` (503 to clients, `/healthz` 503).
 5. **Unique slugs are checked by the database.** A slug taken by a concurrent write
@@ -33,7 +33,6 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from newsfeed.settings import Settings
 from newsfeed.model import (
     Article,
     BoardRow,
@@ -43,6 +42,7 @@ from newsfeed.model import (
     SearchHit,
     Text,
 )
+from newsfeed.settings import Settings
 
 
 class StoreUnavailable(Exception):
@@ -174,10 +174,8 @@ class Store(Protocol):
     async def last_changed(self, lang: str, category: str | None) -> datetime | None:
         """The latest write that touched `lang` (and `category`, when given)."""
 
-    def data_version(self) -> int: ...
-
-    async def wait_for_change(self, timeout: float) -> None:
-        """Return when another process may have written, or after `timeout` seconds."""
+    async def wait_for_change(self, within: float) -> None:
+        """Return when another process may have written, or after `within` seconds."""
 
     # --- hits (rule 2) ----------------------------------------------------------------
 
@@ -193,6 +191,9 @@ class Store(Protocol):
 
     async def add_hits(self, batch: Mapping[int, int], process: str, number: int) -> None:
         """Add a batch of views and record its number, in one transaction."""
+
+    async def hit_marker(self, process: str) -> int | None:
+        """The number of the process's last committed batch (settles a flush in doubt)."""
 
     async def forget_hits(self, process: str) -> None:
         """Drop the process's marker once everything it counted is stored."""

@@ -2,56 +2,66 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from newsfeed import hits
+from newsfeed import changelog, hits
+from newsfeed.board import Board
 from newsfeed.feeds import cache as feedcache
 from newsfeed.settings import Settings
-from newsfeed.store.sqlite import schema as db
+from newsfeed.store import open_store
 from newsfeed.web import guard as middleware
 from newsfeed.web import routes
 from newsfeed.web.accesslog import AccessLog
 from newsfeed.web.keys import (
     access_log_key,
+    board_key,
     counter_key,
-    db_key,
     feed_cache_key,
+    follower_key,
     metrics_key,
+    pages_key,
     settings_key,
+    store_key,
 )
 from newsfeed.web.metrics import Metrics
+from newsfeed.web.pagecache import PageCache
 from newsfeed.web.security import HANDLER_ARGS, harden
 from newsfeed.web.views import feeds, pages
 
 MAX_BODY = 1024 * 1024  # bodies over 1 MiB answer 413
 
 
-async def _database(app: web.Application) -> AsyncIterator[None]:
-    path = app[settings_key].db_path
-    await asyncio.to_thread(db.migrate, path)  # no-op when `serve` already migrated
-    database = await db.Database.open(path)
-    app[db_key] = database
+async def _store(app: web.Application) -> AsyncIterator[None]:
+    """The store (migrated here too: a no-op when `serve` already did it)."""
+    store = await open_store(app[settings_key])
+    app[store_key] = store
     yield
-    await database.close()
+    await store.close()
 
 
 async def _hit_counter(app: web.Application) -> AsyncIterator[None]:
-    """After the database (so cleaned up before it): the final flush needs the writer."""
-    counter = hits.Counter(app[db_key])
+    """After the store (so cleaned up before it): the final flush needs it."""
+    counter = hits.Counter(app[store_key])
     app[counter_key] = counter
-    await counter.start(app[settings_key].db_path)
+    await counter.start()
     yield
     await counter.stop()
 
 
-async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
-    """Built feeds; follows the change log so writes in any process drop what they changed."""
-    cache = feedcache.FeedCache(app[db_key], app[settings_key], feeds.titles(app))
-    app[feed_cache_key] = cache
-    async with cache.running():
+async def _caches(app: web.Application) -> AsyncIterator[None]:
+    """Built feeds and rendered pages, kept until the change log says what they show
+    changed (a write in any process), by the follower that reads it."""
+    store = app[store_key]
+    follower = app[follower_key] = changelog.Follower(store)
+    feeds_cache = app[feed_cache_key] = feedcache.FeedCache(
+        store, app[settings_key], feeds.titles(app)
+    )
+    follower.subscribe(feeds_cache.apply)
+    app[pages_key] = PageCache(lambda: follower.seq)
+    app[board_key] = Board(store)
+    async with feeds_cache.running(), follower.running():
         yield
 
 
@@ -73,9 +83,9 @@ def create_app(settings: Settings) -> web.Application:
     app[access_log_key] = access_log
     app.cleanup_ctx.append(access_log.running)
 
-    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(_hit_counter)
-    app.cleanup_ctx.append(_feed_cache)
+    app.cleanup_ctx.append(_caches)
     pages.setup(app)  # templates, catalogs, error pages; after the database's ctx
     routes.setup(app, lambda handler: middleware.guard(handler, finish, feeds.sync_after_write))
     return app

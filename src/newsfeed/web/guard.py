@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from newsfeed import problems
+from newsfeed.store import StoreUnavailable
 from newsfeed.web.keys import settings_key
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,11 @@ def guard(
             response = await handler(request)
         except problems.Problem as problem:
             response = await _render(request, problem)
+        except StoreUnavailable as exc:
+            log.warning(
+                "%s %s: the database does not answer: %s", request.method, request.path, exc
+            )
+            response = await _render(request, problems.unavailable())
         except web.HTTPException as exc:
             if exc.status < 400:
                 finish(request, exc)
@@ -107,7 +113,10 @@ def guard(
             )
         finish(request, response)
         if request.method in _UNSAFE:
-            await after_write(request, response)
+            try:
+                await after_write(request, response)
+            except StoreUnavailable:  # the write stands; other caches follow within a poll
+                log.warning("could not apply the change log after %s", request.path)
         return response
 
     return guarded

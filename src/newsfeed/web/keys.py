@@ -5,19 +5,20 @@ from __future__ import annotations
 from aiohttp import web
 
 from newsfeed.board import Board
+from newsfeed.changelog import Follower
 from newsfeed.feeds.cache import FeedCache
 from newsfeed.hits import Counter
 from newsfeed.i18n import Languages
-from newsfeed.search import Index
 from newsfeed.settings import Settings
-from newsfeed.store.sqlite.schema import Database
+from newsfeed.store import Store
 from newsfeed.web.accesslog import AccessLog
 from newsfeed.web.assets import Assets
 from newsfeed.web.metrics import Metrics
 from newsfeed.web.pagecache import PageCache
 
 settings_key = web.AppKey("settings_key", Settings)
-db_key = web.AppKey("db_key", Database)
+store_key = web.AppKey("store_key", Store)  # type: ignore[type-abstract]
+follower_key = web.AppKey("follower_key", Follower)
 counter_key = web.AppKey("counter_key", Counter)
 # operations
 metrics_key = web.AppKey("metrics_key", Metrics)
@@ -28,6 +29,5 @@ languages_key = web.AppKey("languages_key", Languages)
 board_key = web.AppKey("board_key", Board)
 assets_key = web.AppKey("assets_key", Assets)
 pages_key = web.AppKey("pages_key", PageCache)
-search_key = web.AppKey("search_key", Index)
 # feeds
 feed_cache_key = web.AppKey("feed_cache_key", FeedCache)

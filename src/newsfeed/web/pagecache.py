@@ -1,15 +1,13 @@
-"""Rendered pages kept exactly as long as the database they were read from is unchanged.
+"""Rendered pages kept exactly as long as what they show is unchanged.
 
-SQLite's `PRAGMA data_version` changes whenever any other connection, in this process or
-another, commits to the file: an editorial write, a hit flush, a migration. A page read
-and rendered between two equal readings of it is therefore exact until the number moves.
-The reading is a lookup in shared memory, a few microseconds, so it runs on the event
-loop on a connection of its own that never writes.
+A page is kept with the change-log position (`changelog.Follower.seq`) it was read at;
+any editorial write, by any process, moves that position (here at once, elsewhere within
+the follower's poll) and so drops it. A page showing a scheduled article's absence also
+remembers when that article comes due.
 
 Hit counts change far more often than anything else on a page, so a page is kept as
 byte chunks with gaps for its counts (`Template`); each response fills the gaps with the
-stored count read with the page plus this process's views not yet flushed (hits.Counter),
-which is exact while no flush has committed, i.e. while `data_version` is unchanged.
+current counts (hits.Counter), read per response.
 """
 
 from __future__ import annotations
@@ -17,10 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import sqlite3
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 _SLOT = re.compile("\x00(\\d+)\x00")  # NUL never occurs in stored text (validation refuses it)
@@ -62,19 +58,13 @@ class Entry:
 
 
 class PageCache:
-    """Entries by key, valid while `data_version` is what it was when they were read."""
+    """Entries by key, valid while `version()` is what it was when they were read."""
 
-    def __init__(self, path: Path, size: int = 1024) -> None:
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    def __init__(self, version: Callable[[], int], size: int = 1024) -> None:
+        self.version = version
         self._size = size
         self._entries: dict[Hashable, Entry] = {}
         self._building: dict[Hashable, asyncio.Future[None]] = {}
-
-    def close(self) -> None:
-        self._conn.close()
-
-    def version(self) -> int:
-        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def get(self, key: Hashable, now_us: int) -> Any | None:
         entry = self._entries.get(key)

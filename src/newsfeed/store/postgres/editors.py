@@ -19,7 +19,9 @@ async def by_token(conn: Conn, token_hash: str) -> EditorRecord | None:
         "WHERE token_hash = $1 AND revoked_at IS NULL",
         token_hash,
     )
-    return None if row is None else EditorRecord(row[0], Role(row[1]), row[2], row[3])
+    if row is None:
+        return None
+    return EditorRecord(row[0], Role(row[1]), row[2], row[3], token_hash)
 
 
 async def add(conn: Conn, name: str, role: str, token_hash: str, at: str) -> None:

@@ -196,11 +196,8 @@ class SQLiteStore:
         at: datetime | None = await self._read(reads.last_changed, lang, category)
         return at
 
-    def data_version(self) -> int:
-        return self._counts.data_version()
-
-    async def wait_for_change(self, timeout: float) -> None:
-        await asyncio.sleep(min(timeout, POLL_SECONDS))
+    async def wait_for_change(self, within: float) -> None:
+        await asyncio.sleep(min(within, POLL_SECONDS))
 
     # --- hits -------------------------------------------------------------------------
 
@@ -217,6 +214,12 @@ class SQLiteStore:
     async def add_hits(self, batch: Mapping[int, int], process: str, number: int) -> None:
         async with self._transaction() as conn:
             await hits.add(conn, batch, process, number)
+
+    async def hit_marker(self, process: str) -> int | None:
+        value = await self._read(
+            reads.scalar, "SELECT batch FROM hit_flushes WHERE process = ?", [process]
+        )
+        return None if value is None else int(value)
 
     async def forget_hits(self, process: str) -> None:
         async with self._transaction() as conn:
@@ -284,6 +287,4 @@ _ORDER = {"site_meta": "key", "translations": "article_id, lang", "changes": "se
 
 
 async def _select_all(conn: aiosqlite.Connection, table: str) -> Iterable[Any]:
-    return await conn.execute_fetchall(
-        f"SELECT * FROM {table} ORDER BY {_ORDER.get(table, 'id')}"
-    )
+    return await conn.execute_fetchall(f"SELECT * FROM {table} ORDER BY {_ORDER.get(table, 'id')}")

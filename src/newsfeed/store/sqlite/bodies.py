@@ -9,9 +9,9 @@ batches, once, when the service starts; pages render a NULL body on the fly mean
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
-from collections.abc import Callable
 from newsfeed.store.sqlite.schema import BUSY_TIMEOUT_MS
 
 BATCH = 2000  # texts per transaction: short write locks while workers may be serving

@@ -17,7 +17,7 @@ async def by_token(conn: aiosqlite.Connection, token_hash: str) -> EditorRecord 
         (token_hash,),
     )
     row = next(iter(rows), None)
-    return None if row is None else EditorRecord(row[0], Role(row[1]), row[2], row[3])
+    return None if row is None else EditorRecord(row[0], Role(row[1]), row[2], row[3], token_hash)
 
 
 async def add(conn: aiosqlite.Connection, name: str, role: str, token_hash: str, at: str) -> None:

@@ -36,17 +36,15 @@ class StoredCounts:
             [process, *ids],
         ).fetchall()  # to the end: the statement resets and its snapshot ends
 
-    def of_public(self, article_id: int, now_us: int, process: str) -> tuple[int, int | None] | None:
+    def of_public(
+        self, article_id: int, now_us: int, process: str
+    ) -> tuple[int, int | None] | None:
         rows = self._conn.execute(
             f"SELECT a.hits, ({_MARKER}) FROM articles a WHERE a.id = ? "
             "AND a.status = 'published' AND a.published_us <= ?",
             (process, article_id, now_us),
         ).fetchall()
         return rows[0] if rows else None
-
-    def data_version(self) -> int:
-        """Moves whenever any other connection, in any process, commits to the file."""
-        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def close(self) -> None:
         self._conn.close()

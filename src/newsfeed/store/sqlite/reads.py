@@ -153,7 +153,9 @@ async def scalar(conn: aiosqlite.Connection, sql: str, params: Sequence[object] 
 
 async def count_public(conn: aiosqlite.Connection, category: str | None, now: datetime) -> int:
     if category is None:
-        return int(await scalar(conn, f"SELECT count(*) FROM articles a WHERE {PUBLIC}", [to_us(now)]))
+        return int(
+            await scalar(conn, f"SELECT count(*) FROM articles a WHERE {PUBLIC}", [to_us(now)])
+        )
     return int(
         await scalar(
             conn,

@@ -53,5 +53,6 @@ async def search(
         "ORDER BY a.published_us DESC, a.id DESC LIMIT ? OFFSET ?",
         [*params, limit + 1, offset],
     )
-    found = [SearchHit(r[0], r[1], r[2], r[3], r[4], r[5]) for r in list(rows)[:limit]]
+    rows = list(rows)
+    found = [SearchHit(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows[:limit]]
     return found, len(rows) > limit

@@ -5,10 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from newsfeed import auth, editing, problems, validation
-from newsfeed import model as articles
 from newsfeed.auth import Role
 from newsfeed.model import Article, Cursor
-from newsfeed.web.keys import counter_key, db_key, settings_key
+from newsfeed.web.keys import counter_key, settings_key, store_key
 from newsfeed.web.views.http import json_response, read_json
 
 
@@ -35,12 +34,11 @@ def _article_response(request: web.Request, article: Article, status: int = 200)
 
 
 async def list_articles(request: web.Request) -> web.Response:
-    settings, db = request.app[settings_key], request.app[db_key]
+    settings, store = request.app[settings_key], request.app[store_key]
     query = validation.list_query(request.query, settings.langs)
-    editor = await auth.verify(db, request.headers.get("Authorization"))
+    editor = await auth.verify(store, request.headers.get("Authorization"))
     found = await request.app[counter_key].articles(
-        articles.latest,
-        db,
+        store.latest,
         lang=query.lang,
         category=query.category,
         limit=query.limit + 1,  # one more tells whether there is a next page
@@ -57,11 +55,11 @@ async def list_articles(request: web.Request) -> web.Response:
 
 
 async def get_article(request: web.Request) -> web.Response:
-    db = request.app[db_key]
+    store = request.app[store_key]
     article_id = _article_id(request)
-    editor = await auth.verify(db, request.headers.get("Authorization"))
+    editor = await auth.verify(store, request.headers.get("Authorization"))
     article = await request.app[counter_key].article(
-        articles.get, db, article_id, public_only=editor is None
+        store.article, article_id, public_only=editor is None
     )
     if article is None:
         raise problems.not_found(f"There is no article {article_id}.")
@@ -76,47 +74,47 @@ def _tags(header: str) -> set[str]:
 
 
 async def create_article(request: web.Request) -> web.Response:
-    settings, db = request.app[settings_key], request.app[db_key]
-    await auth.require(db, request.headers.get("Authorization"), Role.EDITOR)
+    settings, store = request.app[settings_key], request.app[store_key]
+    await auth.require(store, request.headers.get("Authorization"), Role.EDITOR)
     new = validation.new_article(await read_json(request), settings.langs)
-    article = await editing.create(db, new, settings.langs)
+    article = await editing.create(store, new, settings.langs)
     return _article_response(request, article, 201)
 
 
 async def patch_article(request: web.Request) -> web.Response:
-    settings, db = request.app[settings_key], request.app[db_key]
-    await auth.require(db, request.headers.get("Authorization"), Role.EDITOR)
+    settings, store = request.app[settings_key], request.app[store_key]
+    await auth.require(store, request.headers.get("Authorization"), Role.EDITOR)
     article_id = _article_id(request)
     if_match = validation.if_match(request.headers.get("If-Match"))
     changes = validation.article_patch(await read_json(request), settings.langs)
-    article = await editing.patch(db, article_id, changes, if_match)
+    article = await editing.patch(store, article_id, changes, if_match)
     return _article_response(request, article)
 
 
 async def delete_article(request: web.Request) -> web.Response:
-    db = request.app[db_key]
-    await auth.require(db, request.headers.get("Authorization"), Role.EDITOR)
+    store = request.app[store_key]
+    await auth.require(store, request.headers.get("Authorization"), Role.EDITOR)
     article_id = _article_id(request)
-    await editing.delete(db, article_id, validation.if_match(request.headers.get("If-Match")))
+    await editing.delete(store, article_id, validation.if_match(request.headers.get("If-Match")))
     return web.Response(status=204)
 
 
 async def put_translation(request: web.Request) -> web.Response:
-    db = request.app[db_key]
-    await auth.require(db, request.headers.get("Authorization"), Role.EDITOR, Role.TRANSLATOR)
+    store = request.app[store_key]
+    await auth.require(store, request.headers.get("Authorization"), Role.EDITOR, Role.TRANSLATOR)
     article_id, lang = _article_id(request), _lang(request)
     if_match = validation.if_match(request.headers.get("If-Match"))
     text = validation.text(await read_json(request))
-    article, created = await editing.put_translation(db, article_id, lang, text, if_match)
+    article, created = await editing.put_translation(store, article_id, lang, text, if_match)
     return _article_response(request, article, 201 if created else 200)
 
 
 async def delete_translation(request: web.Request) -> web.Response:
-    settings, db = request.app[settings_key], request.app[db_key]
-    await auth.require(db, request.headers.get("Authorization"), Role.EDITOR)
+    settings, store = request.app[settings_key], request.app[store_key]
+    await auth.require(store, request.headers.get("Authorization"), Role.EDITOR)
     article_id, lang = _article_id(request), _lang(request)
     if_match = validation.if_match(request.headers.get("If-Match"))
-    await editing.delete_translation(db, article_id, lang, if_match, settings.langs)
+    await editing.delete_translation(store, article_id, lang, if_match, settings.langs)
     return web.Response(status=204)
 
 

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from newsfeed import problems, validation
 from newsfeed.feeds.cache import Built
-from newsfeed.web.keys import feed_cache_key, languages_key, settings_key
+from newsfeed.web.keys import feed_cache_key, follower_key, languages_key, settings_key
 
 SITE_TITLE = "News & Events"  # the board's name, translated by each language's catalog
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -62,15 +62,15 @@ async def json_feed(request: web.Request) -> web.Response:
 
 
 async def sync_after_write(request: web.Request, response: web.StreamResponse) -> None:
-    """Before a successful editorial write answers, drop the feeds it changed, so the
-    writer's next read in this process already sees the new feed."""
+    """Before a successful editorial write answers, apply the change log, so the writer's
+    next read in this process already sees the new feeds and pages."""
     if request.method not in _UNSAFE or response.status >= 400:
         return
     if request.match_info.route.name in _NOT_EDITORIAL:
         return
-    cache = request.app.get(feed_cache_key)
-    if cache is not None:
-        await cache.sync()
+    follower = request.app.get(follower_key)
+    if follower is not None:
+        await follower.sync()
 
 
 def titles(app: web.Application) -> dict[str, str]:

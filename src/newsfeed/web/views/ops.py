@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 from aiohttp import web
 
 from newsfeed import problems
+from newsfeed.store import StoreUnavailable
 from newsfeed.web import metrics as prom
-from newsfeed.web.keys import access_log_key, db_key, metrics_key
+from newsfeed.web.keys import access_log_key, metrics_key, store_key
 from newsfeed.web.views.http import json_response
 
 
 async def healthz(request: web.Request) -> web.Response:
     try:
-        ok = await request.app[db_key].ping()
-    except (sqlite3.Error, ValueError):
+        ok = await request.app[store_key].ping()
+    except StoreUnavailable:
         ok = False
     if not ok:
-        raise problems.Problem(503, "Service Unavailable", "The database does not answer.")
+        raise problems.unavailable()
     return json_response({"status": "ok"})
 
 

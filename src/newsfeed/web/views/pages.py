@@ -8,7 +8,6 @@ are filled in per response.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -18,7 +17,6 @@ from aiohttp import web
 
 from newsfeed import i18n, problems, render, search, validation
 from newsfeed import model as articles
-from newsfeed.board import Board
 from newsfeed.i18n import Language
 from newsfeed.web import guard as middleware
 from newsfeed.web.assets import Assets
@@ -26,13 +24,12 @@ from newsfeed.web.keys import (
     assets_key,
     board_key,
     counter_key,
-    db_key,
     languages_key,
     pages_key,
-    search_key,
     settings_key,
+    store_key,
 )
-from newsfeed.web.pagecache import PageCache, Template, slot
+from newsfeed.web.pagecache import Template, slot
 from newsfeed.web.views import site
 
 PER_PAGE = 20
@@ -57,18 +54,6 @@ def setup(app: web.Application) -> None:
     app[languages_key] = i18n.load(app[settings_key])
     app[assets_key] = Assets()
     app[middleware.error_page_key] = error_page
-    app.cleanup_ctx.append(_resources)
-
-
-async def _resources(app: web.Application) -> AsyncIterator[None]:
-    """After the database: the board's totals, the page cache and search read that file."""
-    app[board_key] = Board(app[db_key])
-    cache = PageCache(app[settings_key].db_path)
-    app[pages_key] = cache
-    index = app[search_key] = await search.Index.open(app[settings_key].db_path)
-    yield
-    await index.close()
-    cache.close()
 
 
 def _board_path(page: int, category: str | None) -> str:
@@ -83,7 +68,6 @@ class BoardView:
 
     template: Template
     ids: tuple[int, ...]
-    stored_hits: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +101,7 @@ async def _board_view(
             category=category,
         )
         html = aiohttp_jinja2.render_string("board.html", request, context)
-        ids, stored = tuple(r.id for r in rows), tuple(r.hits for r in rows)
-        return BoardView(Template.cut(html), ids, stored), due_us
+        return BoardView(Template.cut(html), tuple(r.id for r in rows)), due_us
 
     key = ("board", language.code, category, page)
     now_us = articles.to_us(articles.utcnow())
@@ -132,8 +115,8 @@ async def _count_view(
     """The public article's page and its hit count including this view: GET counts one,
     HEAD none. The one place where a page view becomes a hit.
 
-    The page comes from the cache when the database is unchanged since it was read;
-    that check runs inside the counter's read, so no flush can fall between the two.
+    The page comes from the cache while what it shows is unchanged; the count is read
+    per response.
     """
     app = request.app
     cache, counter = app[pages_key], app[counter_key]
@@ -141,7 +124,7 @@ async def _count_view(
     found: list[ArticleView] = []
 
     async def build() -> tuple[ArticleView | None, None]:
-        stored = await articles.get(app[db_key], article_id)
+        stored = await app[store_key].article(article_id)
         if stored is None:
             return None, None
         text = stored.text_for(language.code, app[languages_key].codes)
@@ -188,13 +171,11 @@ async def language_root(request: web.Request) -> web.StreamResponse:
 async def board(request: web.Request) -> web.Response:
     language = site.language_of(request)
     page, category = site.page_number(request), site.category_of(request)
-    counter = request.app[counter_key]
-    view = await counter.read(_board_view, request, language, page, category)
-    hits = [
-        language.number(stored + counter.delta(article_id))
-        for article_id, stored in zip(view.ids, view.stored_hits, strict=True)
-    ]
-    return site.html(language, view.template.fill(hits))
+    view = await _board_view(request, language, page, category)
+    counts = await request.app[counter_key].counts(view.ids)
+    return site.html(
+        language, view.template.fill([language.number(counts.get(i, 0)) for i in view.ids])
+    )
 
 
 async def article(request: web.Request) -> web.Response:
@@ -214,9 +195,12 @@ async def search_page(request: web.Request) -> web.Response:
 
     async def build() -> tuple[bytes, int | None]:
         words = search.terms(query)
-        found, more, due_us = await request.app[search_key].search(
-            language.code, words, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
+        store, now = request.app[store_key], articles.utcnow()
+        found, more = await store.search(
+            language.code, words, offset=(page - 1) * PER_PAGE, limit=PER_PAGE, now=now
         )
+        due = await store.next_due(now, language.code)
+        due_us = None if due is None else articles.to_us(due)
         here = f"/search?q={quote(query)}" + (f"&page={page}" if page > 1 else "")
         context = site.context(
             request,
