@@ -307,8 +307,10 @@ async def test_hit_counts_carry_the_marker(store: PostgresStore) -> None:
     assert await store.public_hits(draft, utcnow(), "p") is None
     await store.add_hits({}, "p", 8)  # an empty batch still moves the marker
     assert await store.public_hits(shown, utcnow(), "p") == (2, 8)
+    assert await store.hit_marker("p") == 8
     await store.forget_hits("p")
     assert await store.public_hits(shown, utcnow(), "p") == (2, None)
+    assert await store.hit_marker("p") is None
     assert (await store.article(shown)).hits == 2  # type: ignore[union-attr]
 
 
@@ -666,7 +668,7 @@ async def test_editors(store: PostgresStore) -> None:
     with pytest.raises(EditorExists):
         await store.add_editor("kim", "editor", "h3", "2024-01-03T00:00:00+00:00")
     assert await store.editor_by_token("h1") == EditorRecord(
-        "kim", Role.EDITOR, "2024-01-01T00:00:00+00:00", None
+        "kim", Role.EDITOR, "2024-01-01T00:00:00+00:00", None, "h1"
     )
     assert await store.rotate_editor("kim", "h9") is True
     assert await store.editor_by_token("h1") is None
