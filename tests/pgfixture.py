@@ -150,8 +150,8 @@ class Databases:
         return url
 
     def make(self, options: str) -> str:
-        """A new database made with `options` (`""`: from template1, no newsfeed schema);
-        hand it back with `give_back`."""
+        """A new database made with `options` (e.g. its template and locale); hand it
+        back with `give_back`."""
         return self._worker.submit(self._create, options).result()
 
     def give_back(self, url: str) -> None:
@@ -184,7 +184,7 @@ def pg_database(pg_databases: Databases) -> Iterator[str]:
 
 @pytest.fixture
 def pg_empty(pg_databases: Databases) -> Iterator[str]:
-    """The URL of a new database with no newsfeed schema yet (from template1)."""
-    url = pg_databases.make("")
+    """The URL of a new database with no newsfeed schema and no pg_trgm yet."""
+    url = pg_databases.make("TEMPLATE template0 LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'")
     yield url
     pg_databases.give_back(url)
