@@ -1,6 +1,6 @@
 """The PostgreSQL store against a real server: the protocol's five rules, search, copies.
 
-Each test gets a fresh migrated database (pgfixture.py); without `NEWSFEED_TEST_PG`
+Each test gets an emptied migrated database (`pg_url` of conftest); without `NEWSFEED_TEST_PG`
 they skip (fail with `NEWSFEED_REQUIRE_PG=1`). Two `PostgresStore`s on one database
 stand for two machines: two pools, two LISTEN connections.
 """
@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pgfixture
 import pytest
 
 from newsfeed.model import (
@@ -42,24 +41,17 @@ from newsfeed.store.sqlite import SQLiteStore
 
 Open = Callable[..., Awaitable[PostgresStore]]
 
-# Fixtures from pgfixture.py (conftest.py is the SQLite app's).
-pg_server = pgfixture.pg_server
-pg_template = pgfixture.pg_template
-pg_databases = pgfixture.pg_databases
-pg_database = pgfixture.pg_database
-pg_empty = pgfixture.pg_empty
-
 
 def render(body: str) -> str:
     return f"<p>{body}</p>"
 
 
 @pytest.fixture
-async def open_store(pg_database: str) -> AsyncIterator[Open]:
+async def open_store(pg_url: str) -> AsyncIterator[Open]:
     """Opens stores on the test's database (any number: each a "machine"); closes them."""
     opened: list[PostgresStore] = []
 
-    async def make(url: str = pg_database, **kwargs: Any) -> PostgresStore:
+    async def make(url: str = pg_url, **kwargs: Any) -> PostgresStore:
         options: dict[str, Any] = {"pool": 4, "timeout": 5.0, "migrate": True} | kwargs
         store = await PostgresStore.open(url, **options)
         opened.append(store)
@@ -393,9 +385,9 @@ async def test_search_finds_korean_substrings_of_any_length(
         await lite.close()
 
 
-async def test_search_uses_the_indexes(store: PostgresStore, pg_database: str) -> None:
+async def test_search_uses_the_indexes(store: PostgresStore, pg_url: str) -> None:
     """With enough rows the planner picks the trigram and pieces indexes."""
-    conn = await asyncpg.connect(pg_database)
+    conn = await asyncpg.connect(pg_url)
     try:
         await conn.execute("SET enable_seqscan = off")
         for column, value in (("search_text", "'%재생의학%'"), ("pieces", "'{협약}'")):
@@ -414,9 +406,9 @@ async def test_search_uses_the_indexes(store: PostgresStore, pg_database: str) -
 # --- migrations, refusal, failures --------------------------------------------------------
 
 
-async def test_migrations_run_once_when_three_instances_start_together(pg_empty: str) -> None:
+async def test_migrations_run_once_when_three_instances_start_together(pg_empty_url: str) -> None:
     stores = await asyncio.gather(
-        *(PostgresStore.open(pg_empty, pool=2, timeout=5, migrate=True) for _ in range(3))
+        *(PostgresStore.open(pg_empty_url, pool=2, timeout=5, migrate=True) for _ in range(3))
     )
     try:
         for n, one in enumerate(stores):
@@ -425,7 +417,7 @@ async def test_migrations_run_once_when_three_instances_start_together(pg_empty:
     finally:
         for one in stores:
             await one.close()
-    conn = await asyncpg.connect(pg_empty)
+    conn = await asyncpg.connect(pg_empty_url)
     try:
         versions = [r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")]
     finally:
@@ -433,28 +425,25 @@ async def test_migrations_run_once_when_three_instances_start_together(pg_empty:
     assert sorted(versions) == list(range(1, len(schema.MIGRATIONS) + 1))
 
 
-async def test_an_unmigrated_database_is_refused_without_migrating(pg_empty: str) -> None:
+async def test_an_unmigrated_database_is_refused_without_migrating(pg_empty_url: str) -> None:
     with pytest.raises(StoreUnavailable, match="schema is at version 0"):
-        await PostgresStore.open(pg_empty, pool=1, timeout=5, migrate=False)
+        await PostgresStore.open(pg_empty_url, pool=1, timeout=5, migrate=False)
 
 
 async def test_a_database_that_cannot_index_korean_is_refused(
-    pg_databases: pgfixture.Databases,
+    pg_new_database: Callable[..., str],
 ) -> None:
-    url = pg_databases.make("TEMPLATE template0 ENCODING 'UTF8' LC_CTYPE 'C' LC_COLLATE 'C'")
-    try:
-        with pytest.raises(StoreUnavailable) as refused:
-            await PostgresStore.open(url, pool=1, timeout=5, migrate=True)
-        message = str(refused.value)
-        assert "LC_CTYPE 'C'" in message and "show_trgm('재생')" in message
-        assert "LC_CTYPE 'C.UTF-8'" in message and "TEMPLATE template0" in message
-        conn = await asyncpg.connect(url)
-        try:  # refused before migrating: nothing was made there
-            assert await conn.fetchval("SELECT to_regclass('schema_migrations')") is None
-        finally:
-            await conn.close()
+    url = pg_new_database("TEMPLATE template0 ENCODING 'UTF8' LC_CTYPE 'C' LC_COLLATE 'C'")
+    with pytest.raises(StoreUnavailable) as refused:
+        await PostgresStore.open(url, pool=1, timeout=5, migrate=True)
+    message = str(refused.value)
+    assert "LC_CTYPE 'C'" in message and "show_trgm('재생')" in message
+    assert "LC_CTYPE 'C.UTF-8'" in message and "TEMPLATE template0" in message
+    conn = await asyncpg.connect(url)
+    try:  # refused before migrating: nothing was made there
+        assert await conn.fetchval("SELECT to_regclass('schema_migrations')") is None
     finally:
-        pg_databases.give_back(url)
+        await conn.close()
 
 
 async def test_a_closed_port_is_unavailable_at_once() -> None:
@@ -495,7 +484,7 @@ async def test_a_statement_past_the_timeout_is_unavailable(open_store: Open) -> 
 
 
 async def test_the_pool_recovers_when_its_connections_are_killed(
-    open_store: Open, pg_server: str, pg_database: str
+    open_store: Open, pg_server: str, pg_url: str
 ) -> None:
     """What a server restart does to the pool: every connection ends (57P01). The next
     calls still answer: asyncpg reopens closed connections, and a read that met a dead
@@ -503,7 +492,7 @@ async def test_the_pool_recovers_when_its_connections_are_killed(
     store = await open_store(pool=3)
     article_id = await create(store, {"ko": Text("기사")})
     await asyncio.gather(*(store.article(article_id) for _ in range(6)))  # fill the pool
-    await _kill_backends(pg_server, pg_database)
+    await _kill_backends(pg_server, pg_url)
     for _ in range(3):
         assert await store.article(article_id) is not None
     await create(store, {"ko": Text("다시")})
