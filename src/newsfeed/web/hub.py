@@ -111,8 +111,13 @@ class Hub:
             return False
         task = self._spawn(self._verify(intent), "websub-verify")
         self._verifying.add(task)
-        task.add_done_callback(self._verifying.discard)
+        task.add_done_callback(self._verified)
         return True
+
+    def _verified(self, task: asyncio.Task[None]) -> None:
+        self._verifying.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("verifying a WebSub intent failed", exc_info=task.exception())
 
     async def _loop(
         self, work: Callable[[], Coroutine[Any, Any, float]], wake: asyncio.Event
