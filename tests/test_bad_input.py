@@ -18,6 +18,7 @@ from conftest import assert_problem_body, bearer, create, sample_article, snapsh
 from yarl import URL
 
 from newsfeed import auth
+from newsfeed.articles import Cursor
 from newsfeed.settings import Settings
 
 
@@ -169,6 +170,40 @@ CASES: dict[str, Case] = {
     "list-category-sql": Case("GET", A + "?category=%27%20OR%201=1--", 400, fields=("category",)),
     "duplicate-slug-create": Case("POST", A, 409, article(slug="taken")),
     "duplicate-slug-patch": Case("PATCH", "/api/v1/articles/{solo}", 409, j({"slug": "taken"})),
+    # --- identifiers match over the whole string: no trailing newline ----------
+    "slug-newline": Case("POST", A, 422, article(slug="news\n"), fields=("slug",)),
+    "slug-newline-patch": Case("PATCH", ART, 422, j({"slug": "fresh\n"}), fields=("slug",)),
+    "category-newline": Case("POST", A, 422, article(category="news\n"), fields=("category",)),
+    "category-newline-patch": Case(
+        "PATCH", ART, 422, j({"category": "news\n"}), fields=("category",)
+    ),
+    "date-newline": Case(
+        "PATCH", ART, 422, j({"published_at": "2020-09-15T10:00:00Z\n"}), fields=("published_at",)
+    ),
+    "date-arabic-digits": Case(
+        "PATCH", ART, 422, j({"published_at": "٢٠٢٠-09-15T10:00:00Z"}), fields=("published_at",)
+    ),
+    "original-lang-newline": Case(
+        "PATCH", ART, 422, j({"original_lang": "ko\n"}), fields=("original_lang",)
+    ),
+    "translation-lang-newline": Case(
+        "POST",
+        A,
+        422,
+        article(translations={"ko\n": {"title": "x"}}),
+        fields=("translations.ko\\u000a",),
+    ),
+    "list-category-newline": Case("GET", A + "?category=news%0A", 400, fields=("category",)),
+    "list-lang-newline": Case("GET", A + "?lang=ko%0A", 400, fields=("lang",)),
+    "list-limit-newline": Case("GET", A + "?limit=5%0A", 400, fields=("limit",)),
+    "list-cursor-newline": Case("GET", A + "?cursor={cursor}%0A", 400, fields=("cursor",)),
+    "list-cursor-padded": Case("GET", A + "?cursor={cursor}%3D", 400, fields=("cursor",)),
+    "id-newline": Case("GET", A + "/{id}%0A", 404),
+    "hit-id-newline": Case("POST", A + "/{id}%0A/hits", 404, content_type=None),
+    "lang-path-newline": Case("PUT", ART + "/translations/en%0A", 404, text()),
+    "if-match-newline-tag": Case(
+        "PATCH", ART, 400, j({"status": "draft"}), headers=(("If-Match", '"{id}.1"x'),)
+    ),
     # --- ids -------------------------------------------------------------------
     "id-zero": Case("GET", A + "/0", 404),
     "id-negative": Case("GET", A + "/-1", 404),
@@ -266,7 +301,8 @@ async def seeded(client: TestClient, editor_token: str, settings: Settings) -> d
     )
     revoked = auth.add_editor(settings.db_path, "gone", auth.Role.EDITOR)
     assert auth.revoke_editor(settings.db_path, "gone")
-    return {"id": str(full["id"]), "solo": str(solo["id"]), "revoked": revoked}
+    cursor = Cursor(full["id"] * 1_000_000, full["id"]).encode()  # a real one, shape-wise
+    return {"id": str(full["id"]), "solo": str(solo["id"]), "revoked": revoked, "cursor": cursor}
 
 
 def _headers(case: Case, tokens: dict[str, str], ids: dict[str, str]) -> dict[str, str]:
@@ -365,6 +401,12 @@ PAGE_CASES: dict[str, tuple[str, int, str]] = {
     "page-encoded-dotdot": ("/ko/%2e%2e/%2e%2e/etc/passwd", 404, "text/html"),
     "static-encoded-slash": ("/static/..%2f..%2fpyproject.toml", 404, "application/problem+json"),
     "static-dotdot": ("/static/%2e%2e", 404, "application/problem+json"),
+    "page-newline": ("/ko/?page=2%0A", 400, "text/html"),
+    "board-category-newline": ("/en/?category=news%0A", 400, "text/html"),
+    "feed-category-newline": ("/ko/feed.atom?category=news%0A", 400, "text/html"),
+    "page-id-newline": ("/ko/articles/{id}%0A", 404, "text/html"),
+    "lang-newline-board": ("/ko%0A/", 404, "application/problem+json"),
+    "lang-newline-feed": ("/ko%0A/feed.rss", 404, "application/problem+json"),
     "search-nul": ("/ko/search?q=%00", 200, "text/html"),
     "search-invalid-utf8": ("/ko/search?q=%ff%fe", 200, "text/html"),
     "search-long": ("/en/search?q=" + "%EA%B0%80" * 500, 200, "text/html"),
@@ -399,7 +441,17 @@ async def test_bad_page_input(
 
 @pytest.mark.parametrize(
     ("accept_language", "lang"),
-    [("", "ko"), ("*", "ko"), ("xx;q=abc", "ko"), (",,;;", "ko"), ("en;q=2,ko;q=-1", "en")],
+    [
+        ("", "ko"),
+        ("*", "ko"),
+        ("xx;q=abc", "ko"),
+        (",,;;", "ko"),
+        ("en;q=2,ko;q=-1", "en"),
+        ("en;q=nan,ko;q=0.5", "ko"),
+        ("en;q=inf,ko;q=0.5", "ko"),
+        ("en;q=1e3,ko;q=0.5", "ko"),
+        ("en;q=" + "9" * 5000 + ",ko;q=0.5", "ko"),
+    ],
 )
 async def test_root_with_garbage_accept_language(
     client: TestClient, accept_language: str, lang: str

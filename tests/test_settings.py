@@ -42,6 +42,10 @@ def test_values_from_the_environment():
     [
         ("NEWSFEED_PORT", "http", "whole number"),
         ("NEWSFEED_PORT", "70000", "outside"),
+        ("NEWSFEED_PORT", "8080\n", "whole number"),
+        ("NEWSFEED_PORT", " 8080", "whole number"),
+        ("NEWSFEED_WORKERS", "+2", "whole number"),
+        ("NEWSFEED_WORKERS", "1_0", "whole number"),
         ("NEWSFEED_WORKERS", "0", "outside"),
         ("NEWSFEED_LANGS", "ko,KO", "NEWSFEED_LANGS"),
         ("NEWSFEED_LANGS", "ko,ko", "distinct"),

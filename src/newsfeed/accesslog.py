@@ -33,7 +33,7 @@ from aiohttp.web_urldispatcher import AbstractRoute
 from newsfeed.metrics import Metrics
 
 FLUSH_INTERVAL = 0.25  # seconds
-REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 MAX_PATH = 2048  # characters of the path kept in a line
 MAX_BACKLOG = 8 * 1024 * 1024  # characters of lines waiting for a slow stderr
 _escape = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
@@ -70,7 +70,7 @@ class AccessLog:
     def tag(self, request: web.Request, response: web.StreamResponse) -> None:
         """Before a response goes out: echo a sane X-Request-ID, or give it a new one."""
         given = request.headers.get("X-Request-ID")
-        rid = given if given is not None and REQUEST_ID_RE.match(given) else self.new_id()
+        rid = given if given is not None and REQUEST_ID_RE.fullmatch(given) else self.new_id()
         response.headers["X-Request-ID"] = rid
 
     def take(self) -> str:

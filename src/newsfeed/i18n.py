@@ -28,6 +28,7 @@ from babel.support import NullTranslations, Translations
 from markupsafe import Markup
 
 from newsfeed.settings import Settings, SettingsError
+from newsfeed.validation import qvalue
 
 log = logging.getLogger(__name__)
 
@@ -155,15 +156,8 @@ def negotiate(accept_language: str | None, codes: Sequence[str]) -> str:
         tag = tag.strip().lower()
         if not tag:
             continue
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if quality > 0:
+        quality = qvalue(params)
+        if quality:  # None (malformed) and 0 exclude
             ranked.append((-quality, position, tag))
     for _, _, tag in sorted(ranked):
         if tag == "*":

@@ -119,7 +119,10 @@ def document(settings: Settings) -> dict[str, Any]:
                         {
                             "name": "category",
                             "in": "query",
-                            "schema": {"type": "string", "pattern": validation.CATEGORY_RE.pattern},
+                            "schema": {
+                                "type": "string",
+                                "pattern": validation.anchored(validation.CATEGORY_RE),
+                            },
                         },
                         {
                             "name": "limit",

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 
-LANG_RE = re.compile(r"^[a-z]{2,3}$")
+LANG_RE = re.compile(r"[a-z]{2,3}")
+NUMBER_RE = re.compile(r"[0-9]{1,9}")
 
 # name, default, help: the README's configuration table is checked against this list.
 SETTINGS: tuple[tuple[str, str, str], ...] = (
@@ -66,7 +67,7 @@ class Settings:
         langs = tuple(part.strip() for part in env["NEWSFEED_LANGS"].split(",") if part.strip())
         if (
             not langs
-            or any(not LANG_RE.match(lang) for lang in langs)
+            or any(not LANG_RE.fullmatch(lang) for lang in langs)
             or len(set(langs)) != len(langs)
         ):
             raise SettingsError(
@@ -86,7 +87,7 @@ class Settings:
                 f"NEWSFEED_TIMEZONE={env['NEWSFEED_TIMEZONE']!r} is not a known time zone"
             ) from exc
         base_url = env["NEWSFEED_BASE_URL"] or f"http://{_url_host(host)}:{port}"
-        if not re.match(r"^https?://[^/\s]+(/[^\s]*)?$", base_url):
+        if not re.fullmatch(r"https?://[^/\s]+(/[^\s]*)?", base_url):
             raise SettingsError(f"NEWSFEED_BASE_URL={base_url!r} must be an http(s) URL")
         locales = env["NEWSFEED_LOCALES"]
         return cls(
@@ -107,10 +108,9 @@ def default_locales_dir() -> Path:
 
 
 def _int(env: Mapping[str, str], name: str, low: int, high: int) -> int:
-    try:
-        value = int(env[name])
-    except ValueError:
-        raise SettingsError(f"{name}={env[name]!r} is not a whole number") from None
+    if not NUMBER_RE.fullmatch(env[name]):  # int() would take " 8080\n", "+8_080"
+        raise SettingsError(f"{name}={env[name]!r} is not a whole number")
+    value = int(env[name])
     if not low <= value <= high:
         raise SettingsError(f"{name}={value} is outside {low}..{high}")
     return value
