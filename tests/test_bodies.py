@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import bearer, create
 
-from newsfeed import bodies, render
+from newsfeed import bodies, db, render
 
 
 def stored(path: Path, article_id: int) -> dict[str, str | None]:
@@ -73,3 +73,25 @@ async def test_fill_renders_older_texts_and_leaves_search_alone(client, settings
     resp = await client.get("/en/search?q=word")
     assert resp.status == 200
     assert "Pact" in await resp.text()
+
+
+def test_bodies_rendered_before_headings_moved_down_are_rendered_again(tmp_path: Path):
+    """Migration 6 forgets bodies stored with a heading as <h1>; `fill` renders them anew."""
+    path = tmp_path / "old.db"
+    db.migrate(path)
+    execute(
+        path,
+        "INSERT INTO articles (category, status, published_at, published_us, created_at, "
+        "updated_at, original_lang) VALUES ('news', 'published', '2020-01-01T00:00:00+00:00', "
+        "1577836800000000, '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00', 'en')",
+    )
+    execute(
+        path,
+        "INSERT INTO translations (article_id, lang, title, body, updated_at, body_html) "
+        "VALUES (1, 'en', 'T', '# Old', '2020-01-01T00:00:00+00:00', '<h1>Old</h1>\n')",
+    )
+    execute(path, "PRAGMA user_version = 5")  # as a database from before the change
+    db.migrate(path)
+    assert stored(path, 1) == {"en": None}
+    assert bodies.fill(path) == 1
+    assert stored(path, 1) == {"en": "<h2>Old</h2>\n"}

@@ -146,6 +146,12 @@ MIGRATIONS: list[str] = [
         );
     END;
     """,
+    # 6: bodies are rendered with their headings one level down (render.py: the page
+    # title is the one <h1>); forget the ones rendered before, so that `serve` renders
+    # them again (bodies.fill) and pages render them on the fly until then.
+    """
+    UPDATE translations SET body_html = NULL;
+    """,
 ]
 
 

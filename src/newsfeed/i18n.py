@@ -38,7 +38,8 @@ DOMAIN = "messages"
 def load_catalog(locales_dir: Path, lang: str) -> NullTranslations:
     """The language's catalog compiled from its `.po` in memory; NullTranslations if none.
 
-    A missing catalog is logged, not fatal: the interface then shows the source text.
+    A message without a translation (or with only some plural forms) shows the English
+    source text, with English plurals. A missing catalog is logged here, not fatal.
     """
     po_path = locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po_path.is_file():
@@ -46,6 +47,12 @@ def load_catalog(locales_dir: Path, lang: str) -> NullTranslations:
         return NullTranslations()
     with po_path.open("rb") as fp:
         catalog = pofile.read_po(fp, locale=lang, domain=DOMAIN)
+    for message in list(catalog):
+        # An untranslated plural would be compiled with the English singular in every
+        # form ("6 article" in a language with one form): left out, the message falls
+        # back to the English source with the English plural rule, message by message.
+        if message.id and message.pluralizable and not all(message.string or ()):
+            del catalog[message.id]
     buffer = io.BytesIO()
     mofile.write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
@@ -198,6 +205,12 @@ def _translate(context: jinja2.runtime.Context, message: str, **variables: Any) 
     return found
 
 
+def html_datetime(moment: datetime) -> str:
+    """A `<time datetime>` value: RFC 3339 with at most milliseconds, which is all that
+    HTML's date-time strings allow (stored times keep microseconds)."""
+    return moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
+
+
 def install(env: jinja2.Environment) -> None:
     """Give templates `_`, `gettext`, `ngettext` and `{% trans %}` that read the
     `language` in each render's context (installed once, newstyle: autoescaped)."""
@@ -206,3 +219,4 @@ def install(env: jinja2.Environment) -> None:
         _gettext, _ngettext, newstyle=True
     )
     env.globals["_"] = _translate  # instead of the extension's alias of `gettext`
+    env.filters["html_datetime"] = html_datetime
