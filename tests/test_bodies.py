@@ -76,7 +76,7 @@ async def test_fill_renders_older_texts_and_leaves_search_alone(client, settings
 
 
 def test_bodies_rendered_before_headings_moved_down_are_rendered_again(tmp_path: Path):
-    """Migration 6 forgets bodies stored with a heading as <h1>; `fill` renders them anew."""
+    """Migration 7 forgets bodies stored with a heading as <h1>; `fill` renders them anew."""
     path = tmp_path / "old.db"
     db.migrate(path)
     execute(
@@ -90,7 +90,7 @@ def test_bodies_rendered_before_headings_moved_down_are_rendered_again(tmp_path:
         "INSERT INTO translations (article_id, lang, title, body, updated_at, body_html) "
         "VALUES (1, 'en', 'T', '# Old', '2020-01-01T00:00:00+00:00', '<h1>Old</h1>\n')",
     )
-    execute(path, "PRAGMA user_version = 5")  # as a database from before the change
+    execute(path, "PRAGMA user_version = 6")  # as a database from before the change
     db.migrate(path)
     assert stored(path, 1) == {"en": None}
     assert bodies.fill(path) == 1

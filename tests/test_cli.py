@@ -129,3 +129,12 @@ def test_serve_starts_empty_answers_health_and_stops_on_sigterm(env):
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == 0, stderr
+
+
+def test_the_first_command_on_a_new_database_fixes_the_feed_id_authority(env):
+    run({**env, "NEWSFEED_BASE_URL": "https://news.example.org"}, "seed")
+    run({**env, "NEWSFEED_BASE_URL": "https://elsewhere.example"}, "editor", "list")
+    db = sqlite3.connect(env["NEWSFEED_DB"])
+    rows = db.execute("SELECT key, value FROM site_meta").fetchall()
+    db.close()
+    assert rows == [("tag_authority", "news.example.org")]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import re
+import sqlite3
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +17,7 @@ from aiohttp.test_utils import TestClient
 from conftest import BASE_URL, bearer, create, sample_article
 from lxml import etree
 
-from newsfeed import articles
+from newsfeed import articles, db, sitemeta
 from newsfeed.app import create_app
 from newsfeed.keys import feed_cache_key
 
@@ -490,3 +493,83 @@ async def test_a_feed_holds_the_newest_20_and_category_narrows_it(client, editor
         assert [e.id for e in entries] == only_event
     items = json.loads(await ok(client, "/en/feed.json?category=events"))["items"]
     assert [i["id"] for i in items] == only_event
+
+
+# --- ids that outlive the base URL ----------------------------------------------------
+
+
+async def _feed_ids(client: TestClient) -> dict[str, list[str]]:
+    """Every id in the Korean feeds (feed ids first) and the Atom entries' links."""
+    atom = etree.fromstring(await ok(client, "/ko/feed.atom"))
+    rss = etree.fromstring(await ok(client, "/ko/feed.rss"))
+    document = json.loads(await ok(client, "/ko/feed.json"))
+    return {
+        "atom": [
+            atom.findtext(f"{ATOM}id"),
+            *(e.findtext(f"{ATOM}id") for e in atom.iter(f"{ATOM}entry")),
+        ],
+        "rss": [g.text for g in rss.iter("guid")],
+        "json": [item["id"] for item in document["items"]],
+        "links": atom.xpath("//a:entry/a:link/@href", namespaces={"a": ATOM[1:-1]}),
+    }
+
+
+async def test_feed_ids_survive_a_new_base_url(aiohttp_client, settings, editor_token):
+    """The tag authority is fixed in the database when it is made: a move to another
+    address changes every link, and no id."""
+    first = await aiohttp_client(create_app(settings))
+    made = [await create(first, editor_token, slug=f"a{n}") for n in range(2)]
+    before = await _feed_ids(first)
+    assert before["json"] == [f"tag:news.example,2026:article/{a['id']}/ko" for a in made[::-1]]
+    await first.close()
+
+    moved = replace(settings, base_url="https://www.example.org")
+    second = await aiohttp_client(create_app(moved))
+    after = await _feed_ids(second)
+    for kind in ("atom", "rss", "json"):
+        assert after[kind] == before[kind], kind
+    assert all(link.startswith("https://www.example.org/") for link in after["links"])
+    await create(second, editor_token, slug="after-the-move")  # new articles too
+    newest = (await _feed_ids(second))["json"][0]
+    assert newest.startswith("tag:news.example,2026:article/")
+
+
+async def test_an_upgraded_database_keeps_the_authority_its_feeds_used(
+    aiohttp_client, settings, editor_token
+):
+    """A database from before site_meta: its first start after the upgrade fixes the
+    authority from the base URL it has been using; later ones keep it."""
+    first = await aiohttp_client(create_app(settings))
+    article = await create(first, editor_token)
+    await first.close()
+    conn = sqlite3.connect(settings.db_path)
+    with conn:
+        conn.execute("DROP TABLE site_meta")  # as it was before migration 6
+        conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    old = replace(settings, base_url="http://old.example:8080")
+    db.migrate(old.db_path)
+    client = await aiohttp_client(create_app(old))
+    ids = (await _feed_ids(client))["json"]
+    assert ids == [f"tag:old.example,2026:article/{article['id']}/ko"]
+    await client.close()
+    client = await aiohttp_client(create_app(replace(settings, base_url="https://new.example")))
+    assert (await _feed_ids(client))["json"] == ids
+
+
+@pytest.mark.parametrize(
+    ("base_url", "authority"),
+    [
+        ("http://News.Example:8080/x", "news.example"),
+        ("http://127.0.0.1:8080", "127.0.0.1"),
+        ("http://localhost:8080", "localhost"),
+    ],
+)
+def test_tag_authority_is_the_base_url_host(base_url, authority):
+    assert sitemeta.authority_for(base_url) == authority
+
+
+def test_tag_authority_of_an_address_no_tag_can_carry_is_a_name_of_its_own():
+    made = {sitemeta.authority_for("http://[::1]:8080") for _ in range(3)}
+    assert len(made) == 3
+    assert all(re.fullmatch(r"newsfeed-[0-9a-f]{12}\.invalid", name) for name in made)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from newsfeed import auth, backup, bodies, db, seed, server
+from newsfeed import auth, backup, bodies, db, seed, server, sitemeta
 from newsfeed.settings import Settings, SettingsError
 
 
@@ -89,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsfeed: {exc}", file=sys.stderr)
         return 2
     db.migrate(settings.db_path)
+    # The feed ids' authority is fixed by the first command that makes (or upgrades) the
+    # database, before any worker starts: later base URLs never change it.
+    asyncio.run(_fix_site(settings))
     if args.command == "serve":
         bodies.fill(settings.db_path)  # texts stored before bodies were rendered at write
         return _serve(settings, args.workers)
@@ -117,6 +120,14 @@ def _backup(settings: Settings, path: Path) -> int:
         return 1
     print(f"backed up {count} articles to {path}")
     return 0
+
+
+async def _fix_site(settings: Settings) -> None:
+    database = await db.Database.open(settings.db_path)
+    try:
+        await sitemeta.tag_authority(database, settings.base_url)
+    finally:
+        await database.close()
 
 
 async def _seed(settings: Settings) -> int:

@@ -146,7 +146,14 @@ MIGRATIONS: list[str] = [
         );
     END;
     """,
-    # 6: bodies are rendered with their headings one level down (render.py: the page
+    # 6: values fixed when the site is made, e.g. the authority of its feed ids.
+    """
+    CREATE TABLE site_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+    # 7: bodies are rendered with their headings one level down (render.py: the page
     # title is the one <h1>); forget the ones rendered before, so that `serve` renders
     # them again (bodies.fill) and pages render them on the fly until then.
     """

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-from newsfeed import articles, changelog, syndication
+from newsfeed import articles, changelog, sitemeta, syndication
 from newsfeed.db import Database
 from newsfeed.settings import Settings
 
@@ -124,11 +124,13 @@ class FeedCache:
         self._seq = 0
         self._sync_lock = asyncio.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        self._authority = ""  # the feed ids', read once when the cache starts
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[FeedCache]:
         """Start following the change log; stop and release the build thread on exit."""
         self._seq = await changelog.last_seq(self._db)
+        self._authority = await sitemeta.tag_authority(self._db, self._settings.base_url)
         # One thread: feedgen's date formatting flips the process locale while it works.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feeds")
         poller = asyncio.create_task(self._poll(), name="feed-cache-poll")
@@ -203,6 +205,7 @@ class FeedCache:
             category=category,
             title=f"{self._titles[lang]} · {category}" if category else self._titles[lang],
             updated=last_modified,
+            authority=self._authority,
         )
         loop = asyncio.get_running_loop()
         body, gzipped = await loop.run_in_executor(self._executor, _encode, fmt, channel, shown)
