@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ def test_values_from_the_environment():
         }
     )
     assert s.base_url == "https://news.example.org"
+    assert s.trusted_proxies == ()
     assert s.langs == ("en", "ko", "ja") and s.default_lang == "en"
     assert (s.port, s.workers, s.timezone) == (9000, 4, "UTC")
 
@@ -52,6 +54,8 @@ def test_values_from_the_environment():
         ("NEWSFEED_LANGS", "ko,xq", "Babel knows no locale 'xq'"),
         ("NEWSFEED_TIMEZONE", "Mars/Olympus", "time zone"),
         ("NEWSFEED_BASE_URL", "ftp://x", "http"),
+        ("NEWSFEED_TRUSTED_PROXIES", "10.0.0.300", "not an IP address or network"),
+        ("NEWSFEED_TRUSTED_PROXIES", "10.0.0.1, nginx", "'nginx' is not an IP address"),
     ],
 )
 def test_bad_values_fail_fast_with_a_readable_message(name, value, words):
@@ -60,7 +64,31 @@ def test_bad_values_fail_fast_with_a_readable_message(name, value, words):
     assert name in str(info.value)
 
 
-def test_every_setting_is_documented_in_the_readme():
-    text = README.read_text(encoding="utf-8")
-    for name, _default, _help in SETTINGS:
-        assert f"`{name}`" in text, f"{name} is missing from the README"
+def readme_settings() -> dict[str, str]:
+    """The README's configuration table: variable -> its default cell."""
+    rows = {}
+    for line in README.read_text(encoding="utf-8").splitlines():
+        found = re.fullmatch(r"\| `(NEWSFEED_[A-Z_]+)` \| ([^|]*) \|.*\|", line)
+        if found:
+            rows[found.group(1)] = found.group(2).strip()
+    return rows
+
+
+def test_the_readme_table_matches_the_settings():
+    """Every setting is in the README's table with its default, and every row is a
+    setting: a default given in SETTINGS is shown as it is; one computed at start (an
+    empty default) is shown as SETTINGS' help says, `(default …)`."""
+    table = readme_settings()
+    assert set(table) == {name for name, _, _ in SETTINGS}, "README rows != SETTINGS"
+    for name, default, help_text in SETTINGS:
+        if default:
+            assert table[name] == f"`{default}`", name
+        else:
+            said = re.search(r"\(default:? ([^)]*)\)", help_text)
+            assert said is not None, f"{name}: say the default in its help"
+            assert table[name].replace("`", "") == said.group(1), name
+
+
+def test_trusted_proxies_are_addresses_or_networks():
+    s = Settings.from_env({"NEWSFEED_TRUSTED_PROXIES": " 10.0.0.1, 192.168.0.0/16,::1 ,"})
+    assert [str(n) for n in s.trusted_proxies] == ["10.0.0.1/32", "192.168.0.0/16", "::1/128"]

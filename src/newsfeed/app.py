@@ -18,6 +18,7 @@ from newsfeed.keys import (
     settings_key,
 )
 from newsfeed.metrics import Metrics
+from newsfeed.proxies import Proxies
 from newsfeed.security import HANDLER_ARGS, harden
 from newsfeed.settings import Settings
 from newsfeed.views import feeds, pages
@@ -53,7 +54,7 @@ async def _feed_cache(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     metrics = Metrics()
-    access_log = AccessLog(metrics)
+    access_log = AccessLog(metrics, proxies=Proxies(settings.trusted_proxies))
 
     def finish(request: web.Request, response: web.StreamResponse) -> None:
         access_log.tag(request, response)

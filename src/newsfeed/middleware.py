@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from time import perf_counter
 from typing import Any
 
 from aiohttp import HttpVersion11, web
 
 from newsfeed import problems
+from newsfeed.accesslog import request_started_key
 from newsfeed.keys import settings_key
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,7 @@ def guard(
     """
 
     async def guarded(request: web.Request) -> web.StreamResponse:
+        request[request_started_key] = perf_counter()  # the access log's duration
         try:
             response = await handler(request)
         except problems.Problem as problem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 LANG_RE = re.compile(r"[a-z]{2,3}")
 NUMBER_RE = re.compile(r"[0-9]{1,9}")
 
@@ -28,6 +30,12 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("NEWSFEED_TIMEZONE", "Asia/Seoul", "time zone for dates shown on pages"),
     ("NEWSFEED_WORKERS", "1", "worker processes sharing the port"),
     ("NEWSFEED_LOCALES", "", "folder of gettext catalogs (default: locales/ of the checkout)"),
+    (
+        "NEWSFEED_TRUSTED_PROXIES",
+        "",
+        "reverse proxies (addresses or networks, comma separated) whose X-Forwarded-For / "
+        "X-Forwarded-Proto or Forwarded headers name the client (default none)",
+    ),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 
@@ -46,6 +54,7 @@ class Settings:
     timezone: str
     workers: int
     locales_dir: Path
+    trusted_proxies: tuple[Network, ...] = ()
 
     @property
     def default_lang(self) -> str:
@@ -99,6 +108,7 @@ class Settings:
             timezone=env["NEWSFEED_TIMEZONE"],
             workers=workers,
             locales_dir=Path(locales) if locales else default_locales_dir(),
+            trusted_proxies=_networks(env, "NEWSFEED_TRUSTED_PROXIES"),
         )
 
 
@@ -114,6 +124,20 @@ def _int(env: Mapping[str, str], name: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise SettingsError(f"{name}={value} is outside {low}..{high}")
     return value
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[Network, ...]:
+    """`10.0.0.1, 192.168.0.0/16, ::1` -> networks (an address is a network of one)."""
+    found = []
+    for part in env[name].split(","):
+        if part.strip():
+            try:
+                found.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise SettingsError(
+                    f"{name}={env[name]!r}: {part.strip()!r} is not an IP address or network"
+                ) from None
+    return tuple(found)
 
 
 def _locale_known(lang: str) -> bool:
