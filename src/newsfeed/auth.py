@@ -92,6 +92,22 @@ def list_editors(path: Path) -> list[EditorRecord]:
     ]
 
 
+def rotate_editor(path: Path, name: str) -> str | None:
+    """A new token for an active editor (printed once); the old one ends at once.
+    None when no active editor has that name."""
+    token = new_token()
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            cur = conn.execute(
+                "UPDATE editors SET token_hash = ? WHERE name = ? AND revoked_at IS NULL",
+                (hash_token(token), name),
+            )
+    finally:
+        conn.close()
+    return token if cur.rowcount == 1 else None
+
+
 def revoke_editor(path: Path, name: str) -> bool:
     """End the editor's token; False when no active editor has that name."""
     conn = sqlite3.connect(path)

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from newsfeed import auth, backup, bodies, db, seed, server, sitemeta
@@ -18,6 +19,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="newsfeed",
         description="Bilingual news board: HTML pages, RSS/Atom/JSON feeds and a JSON API. "
         "Configured by NEWSFEED_* environment variables (see README).",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"newsfeed {_version()}", help="print the version"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser(
@@ -46,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     editor = sub.add_parser(
         "editor",
         help="manage editor and translator tokens",
-        description="Create, list and revoke API tokens.",
+        description="Create, list, rotate and revoke API tokens.",
     )
     esub = editor.add_subparsers(dest="editor_command", required=True, metavar="ACTION")
     add = esub.add_parser(
@@ -73,7 +77,22 @@ def _parser() -> argparse.ArgumentParser:
         description="Revoke the named editor's token at once.",
     )
     revoke.add_argument("name")
+    rotate = esub.add_parser(
+        "rotate",
+        help="give an editor a new token; prints it once, on the last line",
+        description="Replace the named editor's token with a new one and print it. The "
+        "old token stops working at once; only a hash of the new one is stored.",
+    )
+    rotate.add_argument("name")
     return parser
+
+
+def _version() -> str:
+    """The installed package's version (pyproject.toml), as pip knows it."""
+    try:
+        return metadata.version("newsfeed")
+    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -153,6 +172,14 @@ def _editor(settings: Settings, args: argparse.Namespace) -> int:
         for record in auth.list_editors(path):
             state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
             print(f"{record.name}\t{record.role.value}\t{record.created_at}\t{state}")
+        return 0
+    if args.editor_command == "rotate":
+        token = auth.rotate_editor(path, args.name)
+        if token is None:
+            print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)
+            return 1
+        print(f"new token for {args.name!r}; the old one no longer works. Shown this once:")
+        print(token)
         return 0
     if not auth.revoke_editor(path, args.name):
         print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)
