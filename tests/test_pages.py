@@ -530,3 +530,18 @@ async def test_time_datetime_carries_at_most_milliseconds(
         values = doc.xpath("//time/@datetime")
         assert values == [shown], path
         assert all(re.fullmatch(VALID_DATETIME, value) for value in values)
+
+
+@pytest.mark.parametrize(
+    ("category", "ko", "en"),
+    [("news", "뉴스", "News"), ("events", "이벤트", "Events"), ("misc-2", "misc-2", "misc-2")],
+)
+async def test_categories_are_shown_with_their_label(client, editor_token, category, ko, en):
+    """Known categories by their label in the page's language; others by their slug."""
+    article = await create(client, editor_token, category=category)
+    for lang, label in (("ko", ko), ("en", en)):
+        doc = await page(client, f"/{lang}/articles/{article['id']}")
+        assert texts(doc, "//p[@class='category']/a") == [label]
+        assert doc.xpath("//p[@class='category']/a/@href") == [f"/{lang}/?category={category}"]
+        doc = await page(client, f"/{lang}/?category={category}")
+        assert label in texts(doc, "//p[@class='filter']")[0]

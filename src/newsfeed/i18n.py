@@ -35,6 +35,22 @@ log = logging.getLogger(__name__)
 DOMAIN = "messages"
 
 
+def N_(message: str) -> str:
+    """Marks interface text for `make i18n` where it is defined; translated where shown."""
+    return message
+
+
+# Labels of the categories the site uses, in the interface's words; a category not named
+# here is shown as its slug. Adding one is a line here and its translation in each catalog.
+CATEGORY_LABELS = {
+    "news": N_("News"),
+    "events": N_("Events"),
+    "notices": N_("Notices"),
+    "press": N_("Press releases"),
+    "research": N_("Research"),
+}
+
+
 def load_catalog(locales_dir: Path, lang: str) -> NullTranslations:
     """The language's catalog compiled from its `.po` in memory; NullTranslations if none.
 
@@ -101,6 +117,11 @@ class Language:
     def views(self, n: int) -> str:
         """A hit count in words, with the locale's plural form: 1 view, 1,234 views."""
         return self.ngettext("%(num)s view", "%(num)s views", n) % {"num": self.number(n)}
+
+    def category(self, slug: str) -> str:
+        """A category's label in this language (뉴스, News), or its slug if it has none."""
+        label = CATEGORY_LABELS.get(slug)
+        return slug if label is None else self.gettext(label)
 
     def gettext(self, message: str) -> str:
         return self.translations.ugettext(message)
