@@ -174,12 +174,12 @@ def _editor(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{record.name}\t{record.role.value}\t{record.created_at}\t{state}")
         return 0
     if args.editor_command == "rotate":
-        token = auth.rotate_editor(path, args.name)
-        if token is None:
+        rotated = auth.rotate_editor(path, args.name)
+        if rotated is None:
             print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)
             return 1
         print(f"new token for {args.name!r}; the old one no longer works. Shown this once:")
-        print(token)
+        print(rotated)
         return 0
     if not auth.revoke_editor(path, args.name):
         print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)
