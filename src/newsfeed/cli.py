@@ -128,7 +128,11 @@ def _serve(settings: Settings, workers: int | None) -> int:
     if not 1 <= count <= 64:
         print(f"newsfeed: --workers {count} is outside 1..64", file=sys.stderr)
         return 2
-    return server.serve(settings, count)
+    try:
+        return server.serve(settings, count)
+    except server.CannotListen as exc:
+        print(f"newsfeed: {exc}", file=sys.stderr)
+        return 1
 
 
 def _backup(settings: Settings, path: Path) -> int:
