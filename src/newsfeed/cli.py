@@ -47,6 +47,15 @@ def _parser() -> argparse.ArgumentParser:
         "PATH, replacing PATH only once the copy is complete.",
     )
     backup_cmd.add_argument("path", metavar="PATH", help="file to write, e.g. backups/newsfeed.db")
+    restore_cmd = sub.add_parser(
+        "restore",
+        help="put a backup in place of the database, with the service stopped",
+        description="Check the backup at PATH (integrity, schema) and put a copy of it in "
+        "place of the database (NEWSFEED_DB). Refused while a newsfeed serve uses the "
+        "database. The replaced database is kept beside it, with its write-ahead log, as "
+        "NAME.replaced-TIMESTAMP.",
+    )
+    restore_cmd.add_argument("path", metavar="PATH", help="a file made by newsfeed backup")
     editor = sub.add_parser(
         "editor",
         help="manage editor and translator tokens",
@@ -107,13 +116,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"newsfeed: {exc}", file=sys.stderr)
         return 2
+    if args.command == "restore":  # before any migration: the database may be damaged
+        return _restore(settings, Path(args.path))
+    held = None
+    if args.command == "serve":
+        try:  # for the life of this process and its workers: no restore meanwhile
+            held = backup.serving(settings.db_path)
+        except backup.RestoreError as exc:
+            print(f"newsfeed: {exc}", file=sys.stderr)
+            return 1
     db.migrate(settings.db_path)
     # The feed ids' authority is fixed by the first command that makes (or upgrades) the
     # database, before any worker starts: later base URLs never change it.
     asyncio.run(_fix_site(settings))
     if args.command == "serve":
         bodies.fill(settings.db_path)  # texts stored before bodies were rendered at write
-        return _serve(settings, args.workers)
+        try:
+            return _serve(settings, args.workers)
+        finally:
+            assert held is not None
+            held.close()
     if args.command == "backup":
         return _backup(settings, Path(args.path))
     if args.command == "seed":
@@ -142,6 +164,18 @@ def _backup(settings: Settings, path: Path) -> int:
         print(f"newsfeed: backup failed: {exc}", file=sys.stderr)
         return 1
     print(f"backed up {count} articles to {path}")
+    return 0
+
+
+def _restore(settings: Settings, path: Path) -> int:
+    try:
+        count, aside = backup.restore(path, settings.db_path)
+    except backup.RestoreError as exc:
+        print(f"newsfeed: restore refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {count} articles from {path} to {settings.db_path}")
+    if aside is not None:
+        print(f"the replaced database is kept as {aside}")
     return 0
 
 
