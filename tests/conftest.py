@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import sqlite3
 from collections.abc import Callable
@@ -10,10 +11,12 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
 
 from newsfeed import auth, db
 from newsfeed.app import create_app
-from newsfeed.settings import Settings
+from newsfeed.settings import LOCALES_DIR, Settings
 
 BASE_URL = "http://news.example"
 
@@ -90,6 +93,18 @@ def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         }
     finally:
         conn.close()
+
+
+def locales_with(folder: Path, *extra: str) -> Path:
+    """A copy of the packaged catalogs plus an empty (untranslated) one for each `extra`
+    language: a language needs a catalog to be configured."""
+    target = folder / "locales"
+    shutil.copytree(LOCALES_DIR, target, ignore=shutil.ignore_patterns("*.mo"))
+    for lang in extra:
+        (target / lang / "LC_MESSAGES").mkdir(parents=True)
+        with (target / lang / "LC_MESSAGES" / "messages.po").open("wb") as fp:
+            write_po(fp, Catalog(locale=lang))
+    return target
 
 
 def free_port() -> int:

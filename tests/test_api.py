@@ -10,7 +10,15 @@ import sqlite3
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from conftest import BASE_URL, assert_problem_body, bearer, create, sample_article, snapshot
+from conftest import (
+    BASE_URL,
+    assert_problem_body,
+    bearer,
+    create,
+    locales_with,
+    sample_article,
+    snapshot,
+)
 
 from newsfeed import auth, db
 from newsfeed.app import create_app
@@ -622,6 +630,7 @@ async def test_original_lang_is_the_first_language_given_without_the_default(
             "NEWSFEED_DB": str(tmp_path / "three.db"),
             "NEWSFEED_BASE_URL": BASE_URL,
             "NEWSFEED_LANGS": "ko,en,ja",
+            "NEWSFEED_LOCALES": str(locales_with(tmp_path, "ja")),
         }
     )
     db.migrate(settings.db_path)

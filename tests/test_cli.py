@@ -180,3 +180,12 @@ def test_version_comes_from_the_package_metadata(env):
         version = tomllib.load(fp)["project"]["version"]
     assert run(env, "--version").stdout == f"newsfeed {version}\n"
     assert version == "0.1.0"
+
+
+def test_serve_stops_at_once_for_a_language_without_a_catalog(env):
+    result = run({**env, "NEWSFEED_LANGS": "ko,en,ja"}, "serve", check=False)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("newsfeed: NEWSFEED_LANGS='ko,en,ja': ")
+    assert "no message catalog for 'ja'" in lines[0]
+    assert not Path(env["NEWSFEED_DB"]).exists()  # stopped before touching anything

@@ -20,10 +20,10 @@ from conftest import create
 
 from newsfeed import auth, db, i18n
 from newsfeed.app import create_app
-from newsfeed.settings import Settings, default_locales_dir
+from newsfeed.settings import LOCALES_DIR, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCALES = default_locales_dir()
+LOCALES = LOCALES_DIR
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 

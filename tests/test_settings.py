@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newsfeed.settings import SETTINGS, Settings, SettingsError
+import newsfeed
+from newsfeed.settings import LOCALES_DIR, SETTINGS, Settings, SettingsError
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -28,14 +29,14 @@ def test_values_from_the_environment():
             "NEWSFEED_HOST": "0.0.0.0",
             "NEWSFEED_PORT": "9000",
             "NEWSFEED_BASE_URL": "https://news.example.org/",
-            "NEWSFEED_LANGS": "en, ko, ja",
+            "NEWSFEED_LANGS": "en, ko",
             "NEWSFEED_TIMEZONE": "UTC",
             "NEWSFEED_WORKERS": "4",
         }
     )
     assert s.base_url == "https://news.example.org"
     assert s.trusted_proxies == ()
-    assert s.langs == ("en", "ko", "ja") and s.default_lang == "en"
+    assert s.langs == ("en", "ko") and s.default_lang == "en"
     assert (s.port, s.workers, s.timezone) == (9000, 4, "UTC")
 
 
@@ -92,3 +93,26 @@ def test_the_readme_table_matches_the_settings():
 def test_trusted_proxies_are_addresses_or_networks():
     s = Settings.from_env({"NEWSFEED_TRUSTED_PROXIES": " 10.0.0.1, 192.168.0.0/16,::1 ,"})
     assert [str(n) for n in s.trusted_proxies] == ["10.0.0.1/32", "192.168.0.0/16", "::1/128"]
+
+
+def test_catalogs_ship_inside_the_package():
+    s = Settings.from_env({})
+    assert s.locales_dir == Path(newsfeed.__file__).resolve().parent / "locales"
+    assert (s.locales_dir / "ko" / "LC_MESSAGES" / "messages.po").is_file()
+
+
+def test_a_language_without_a_catalog_stops_the_start(tmp_path: Path):
+    """English is the interface's source text and needs none; any other language does."""
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"NEWSFEED_LANGS": "ko,en,ja"})
+    message = str(info.value)
+    assert "\n" not in message
+    assert "NEWSFEED_LANGS" in message and "no message catalog for 'ja'" in message
+    assert str(LOCALES_DIR / "ja" / "LC_MESSAGES" / "messages.po") in message
+    assert "make i18n" in message
+    only_english = tmp_path / "empty-locales"
+    only_english.mkdir()
+    s = Settings.from_env({"NEWSFEED_LANGS": "en", "NEWSFEED_LOCALES": str(only_english)})
+    assert s.langs == ("en",)
+    with pytest.raises(SettingsError, match="'ko'"):
+        Settings.from_env({"NEWSFEED_LANGS": "en,ko", "NEWSFEED_LOCALES": str(only_english)})

@@ -10,7 +10,6 @@ requests in different languages cannot see each other's language.
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,10 +26,8 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup
 
-from newsfeed.settings import Settings, SettingsError
+from newsfeed.settings import Settings, SettingsError, catalog_path
 from newsfeed.validation import qvalue
-
-log = logging.getLogger(__name__)
 
 DOMAIN = "messages"
 
@@ -52,14 +49,14 @@ CATEGORY_LABELS = {
 
 
 def load_catalog(locales_dir: Path, lang: str) -> NullTranslations:
-    """The language's catalog compiled from its `.po` in memory; NullTranslations if none.
+    """The language's catalog compiled from its `.po` in memory; NullTranslations if none
+    (English, the source text; settings.py refuses to start without the others').
 
     A message without a translation (or with only some plural forms) shows the English
-    source text, with English plurals. A missing catalog is logged here, not fatal.
+    source text, with English plurals.
     """
-    po_path = locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    po_path = catalog_path(locales_dir, lang)
     if not po_path.is_file():
-        log.warning("no catalog for %r at %s: interface text stays untranslated", lang, po_path)
         return NullTranslations()
     with po_path.open("rb") as fp:
         catalog = pofile.read_po(fp, locale=lang, domain=DOMAIN)

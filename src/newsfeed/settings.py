@@ -29,7 +29,12 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("NEWSFEED_LANGS", "ko,en", "languages, comma separated; the first is the default"),
     ("NEWSFEED_TIMEZONE", "Asia/Seoul", "time zone for dates shown on pages"),
     ("NEWSFEED_WORKERS", "1", "worker processes sharing the port"),
-    ("NEWSFEED_LOCALES", "", "folder of gettext catalogs (default: locales/ of the checkout)"),
+    (
+        "NEWSFEED_LOCALES",
+        "",
+        "folder of gettext catalogs, one LANG/LC_MESSAGES/messages.po per language but "
+        "English (default: locales/ of the installed package)",
+    ),
     (
         "NEWSFEED_TRUSTED_PROXIES",
         "",
@@ -38,6 +43,9 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
+# The catalogs shipped inside the package (package-data), so an installed newsfeed has them.
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+SOURCE_LANG = "en"  # the interface's own text: shown as is, no catalog needed
 
 
 class SettingsError(ValueError):
@@ -98,7 +106,15 @@ class Settings:
         base_url = env["NEWSFEED_BASE_URL"] or f"http://{_url_host(host)}:{port}"
         if not re.fullmatch(r"https?://[^/\s]+(/[^\s]*)?", base_url):
             raise SettingsError(f"NEWSFEED_BASE_URL={base_url!r} must be an http(s) URL")
-        locales = env["NEWSFEED_LOCALES"]
+        locales = Path(env["NEWSFEED_LOCALES"]) if env["NEWSFEED_LOCALES"] else LOCALES_DIR
+        missing = [lang for lang in langs if lang != SOURCE_LANG and not catalog(locales, lang)]
+        if missing:
+            where = ", ".join(str(catalog_path(locales, lang)) for lang in missing)
+            raise SettingsError(
+                f"NEWSFEED_LANGS={env['NEWSFEED_LANGS']!r}: no message catalog for "
+                f"{', '.join(map(repr, missing))} ({where}); make one with `make i18n`, or "
+                "point NEWSFEED_LOCALES at a folder that has it"
+            )
         return cls(
             db_path=Path(env["NEWSFEED_DB"]),
             host=host,
@@ -107,14 +123,18 @@ class Settings:
             langs=langs,
             timezone=env["NEWSFEED_TIMEZONE"],
             workers=workers,
-            locales_dir=Path(locales) if locales else default_locales_dir(),
+            locales_dir=locales,
             trusted_proxies=_networks(env, "NEWSFEED_TRUSTED_PROXIES"),
         )
 
 
-def default_locales_dir() -> Path:
-    """The checkout's locales/ (src/newsfeed/../../locales), where `make run` finds it."""
-    return Path(__file__).resolve().parent.parent.parent / "locales"
+def catalog_path(locales_dir: Path, lang: str) -> Path:
+    return locales_dir / lang / "LC_MESSAGES" / "messages.po"
+
+
+def catalog(locales_dir: Path, lang: str) -> bool:
+    """Whether the language has a catalog there (English, the source text, needs none)."""
+    return catalog_path(locales_dir, lang).is_file()
 
 
 def _int(env: Mapping[str, str], name: str, low: int, high: int) -> int:
