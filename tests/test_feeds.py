@@ -9,6 +9,7 @@ import re
 import sqlite3
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import feedparser
@@ -573,3 +574,70 @@ def test_tag_authority_of_an_address_no_tag_can_carry_is_a_name_of_its_own():
     made = {sitemeta.authority_for("http://[::1]:8080") for _ in range(3)}
     assert len(made) == 3
     assert all(re.fullmatch(r"newsfeed-[0-9a-f]{12}\.invalid", name) for name in made)
+
+
+# --- invalidation that has to bite ------------------------------------------------------
+
+
+async def test_a_new_translation_refreshes_the_other_languages_feeds(client, editor_token):
+    """Adding English to a Korean article changes the Korean entries too: they gain an
+    alternate link to the English page (hreflang="en")."""
+    article = await create(client, editor_token, translations={"ko": {"title": "한국어만"}})
+    page = f"{BASE_URL}/en/articles/{article['id']}"
+
+    def alternates(body: bytes) -> set[tuple[str | None, str]]:
+        (entry,) = parse(body).entries
+        return {(link.get("hreflang"), link.href) for link in entry.links}
+
+    before_resp, before = await feed(client, "/ko/feed.atom")
+    assert ("en", page) not in alternates(before)
+    await put_text(client, editor_token, article["id"], "en", title="English at last")
+    after_resp, after = await feed(client, "/ko/feed.atom")
+    assert ("en", page) in alternates(after)
+    assert after_resp.headers["ETag"] != before_resp.headers["ETag"]
+    # removing it again takes the link away again
+    resp = await client.delete(
+        f"/api/v1/articles/{article['id']}/translations/en", headers=bearer(editor_token)
+    )
+    assert resp.status == 204
+    assert ("en", page) not in alternates((await feed(client, "/ko/feed.atom"))[1])
+
+
+def _age(path: Path, moment: str) -> None:
+    """Date every write and text so far at `moment`, as if made long ago."""
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE changes SET changed_at = ?", (moment,))
+        conn.execute("UPDATE translations SET updated_at = ?", (moment,))
+        conn.execute("UPDATE articles SET updated_at = ?, created_at = ?", (moment, moment))
+    conn.close()
+
+
+async def test_a_category_feed_keeps_etag_and_last_modified_when_another_is_written(
+    aiohttp_client, settings, editor_token
+):
+    """Also when the feed is built again (another worker, a restart): its validators
+    depend only on what it shows, not on writes to other categories."""
+    first = await aiohttp_client(create_app(settings))
+    await create(first, editor_token, category="news")  # published 2020-09-15
+    _age(settings.db_path, "2020-09-15T02:00:00+00:00")
+    paths = [f"/ko/feed.{fmt}?category=news" for fmt in ("atom", "rss", "json")]
+
+    async def validators(client: TestClient) -> dict[str, tuple[str, str]]:
+        found = {}
+        for path in [*paths, "/ko/feed.atom"]:
+            resp, _ = await feed(client, path)
+            found[path] = (resp.headers["ETag"], resp.headers["Last-Modified"])
+        return found
+
+    before = await validators(first)
+    assert before[paths[0]][1] == "Tue, 15 Sep 2020 02:00:00 GMT"
+    await create(first, editor_token, category="events")  # now, in another category
+    after = await validators(first)
+    rebuilt = await validators(await aiohttp_client(create_app(settings)))
+    for path in paths:
+        assert after[path] == before[path], path
+        assert rebuilt[path] == before[path], path
+    # the feed of every category does show the new article: both validators move
+    assert rebuilt["/ko/feed.atom"][0] != before["/ko/feed.atom"][0]
+    assert rebuilt["/ko/feed.atom"][1] != before["/ko/feed.atom"][1]
