@@ -34,9 +34,9 @@ def serve(variant: str, port: int) -> None:
     from aiohttp import web
     from aiohttp.log import access_logger
 
-    from newsfeed.accesslog import AccessLog
-    from newsfeed.metrics import Metrics
-    from newsfeed.security import HANDLER_ARGS, harden
+    from newsfeed.web.accesslog import AccessLog
+    from newsfeed.web.metrics import Metrics
+    from newsfeed.web.security import HANDLER_ARGS, harden
 
     async def hello(request: web.Request) -> web.Response:
         return web.Response(text="hello")

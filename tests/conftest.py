@@ -1,48 +1,200 @@
-"""The real app over a real SQLite file in a temp dir; helpers every test file uses."""
+"""The real app over a real store (a SQLite file in a temp dir, or a fresh PostgreSQL
+database); helpers every test file uses."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import os
 import shutil
 import socket
-import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from aiohttp.test_utils import TestClient
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
-from newsfeed import auth, db
-from newsfeed.app import create_app
+from newsfeed import auth
 from newsfeed.settings import LOCALES_DIR, Settings
+from newsfeed.store import TABLES, Store, open_store
+from newsfeed.web.app import create_app
 
 BASE_URL = "http://news.example"
+T = TypeVar("T")
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings_for(db: str | Path, **env: str) -> Settings:
+    """Settings for the database `db` (a path or a URL), as a started process gets them."""
+    return Settings.from_env({"NEWSFEED_DB": str(db), "NEWSFEED_BASE_URL": BASE_URL, **env})
+
+
+def sqlite_settings(tmp_path: Path, **env: str) -> Settings:
+    """Settings for a SQLite file in `tmp_path`, migrated."""
     result = Settings.from_env(
-        {"NEWSFEED_DB": str(tmp_path / "newsfeed.db"), "NEWSFEED_BASE_URL": BASE_URL}
+        {"NEWSFEED_DB": str(tmp_path / "newsfeed.db"), "NEWSFEED_BASE_URL": BASE_URL, **env}
     )
-    db.migrate(result.db_path)
+    with_store(result, lambda store: asyncio.sleep(0))  # migrates
     return result
 
 
+STORES = ("sqlite", "postgres")
+
+
+@pytest.fixture(params=STORES)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The HTTP-level suite runs on both stores: a fresh SQLite file, or a fresh
+    PostgreSQL database made from a migrated template."""
+    if request.param == "postgres":
+        return settings_for(request.getfixturevalue("pg_url"))
+    return sqlite_settings(tmp_path)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: reads or writes the SQLite file itself")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked sqlite_only runs on the SQLite store alone."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_pg = params is not None and params.params.get("settings") == "postgres"
+        (drop if on_pg and item.get_closest_marker("sqlite_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+# --- PostgreSQL ------------------------------------------------------------------------
+# NEWSFEED_TEST_PG names a database the tests may connect to (its server must let that
+# role create databases); `.ci/run` sets it and NEWSFEED_REQUIRE_PG=1, which turns the
+# skip of a machine without PostgreSQL into a failure.
+
+_numbers = itertools.count(1)
+
+
+def _pg_or_skip() -> str:
+    url = os.environ.get("NEWSFEED_TEST_PG")
+    if url:
+        return url
+    reason = "no PostgreSQL: set NEWSFEED_TEST_PG (`.ci/postgres` prints a URL)"
+    if os.environ.get("NEWSFEED_REQUIRE_PG") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _on_database(url: str, name: str) -> str:
+    head, _, _ = url.rpartition("/")
+    return f"{head}/{name}"
+
+
+def _admin(url: str, *statements: str) -> None:
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+def _create_database(url: str, name: str) -> str:
+    """A new empty database whose LC_CTYPE lets pg_trgm index Hangul; its URL."""
+    _admin(
+        url,
+        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+        "LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'",
+    )
+    return _on_database(url, name)
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """One database per run, migrated once; every test empties it (`pg_url`)."""
+    url = _pg_or_skip()
+    name = f"nf_test_{os.getpid()}"
+    migrated = _create_database(url, name)
+    with_store(settings_for(migrated), lambda store: asyncio.sleep(0))
+    yield migrated
+    _admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+_EMPTY_ALL = """
+DO $$ DECLARE tables text; BEGIN
+    SELECT string_agg(quote_ident(tablename), ', ') INTO tables
+    FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations';
+    EXECUTE 'TRUNCATE ' || tables || ' RESTART IDENTITY CASCADE';
+END $$
+"""
+
+
 @pytest.fixture
-async def client(aiohttp_client: Callable[..., Any], settings: Settings) -> TestClient:
-    return await aiohttp_client(create_app(settings))
+def pg_url(pg_database: str) -> str:
+    """The run's migrated PostgreSQL database, emptied: every table truncated and its
+    identities restarted (~10 ms; a CREATE DATABASE per test costs far more under load)."""
+    _admin(pg_database, _EMPTY_ALL)
+    return pg_database
+
+
+@pytest.fixture
+def pg_empty_url() -> Iterator[str]:
+    """A brand-new PostgreSQL database with no schema at all."""
+    url = _pg_or_skip()
+    name = f"nf_empty_{os.getpid()}_{next(_numbers)}"
+    yield _create_database(url, name)
+    _admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Callable[..., Any], settings: Settings
+) -> AsyncIterator[TestClient]:
+    test_client = await aiohttp_client(create_app(settings))
+    yield test_client
+    await test_client.close()  # the app's cleanup (final hit flush) before the database goes
+
+
+def with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
+    """Run `work(store)` on a store of its own, from sync or async test code alike (in a
+    thread with its own event loop), as the command line would."""
+
+    async def run() -> T:
+        store = await open_store(settings)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def add_editor(settings: Settings, name: str, role: auth.Role = auth.Role.EDITOR) -> str:
+    return with_store(settings, lambda store: auth.add_editor(store, name, role))
+
+
+def revoke_editor(settings: Settings, name: str) -> bool:
+    return with_store(settings, lambda store: auth.revoke_editor(store, name))
 
 
 @pytest.fixture
 def editor_token(settings: Settings) -> str:
-    return auth.add_editor(settings.db_path, "editor", auth.Role.EDITOR)
+    return add_editor(settings, "editor", auth.Role.EDITOR)
 
 
 @pytest.fixture
 def translator_token(settings: Settings) -> str:
-    return auth.add_editor(settings.db_path, "translator", auth.Role.TRANSLATOR)
+    return add_editor(settings, "translator", auth.Role.TRANSLATOR)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -83,16 +235,13 @@ async def create(client: TestClient, token: str, **overrides: Any) -> dict[str, 
     return await resp.json()
 
 
-def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the content tables, to prove a rejected write changed nothing."""
-    conn = sqlite3.connect(path)
-    try:
-        return {
-            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
-            for table in ("articles", "translations", "editors", "changes")
-        }
-    finally:
-        conn.close()
+def snapshot(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table, to prove a rejected write changed nothing."""
+
+    async def dump(store: Store) -> dict[str, list[dict[str, Any]]]:
+        return {table: await store.dump(table) for table in TABLES}
+
+    return with_store(settings, dump)
 
 
 def locales_with(folder: Path, *extra: str) -> Path:

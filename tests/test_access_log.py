@@ -18,10 +18,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 from conftest import free_port
 
-from newsfeed import db
-from newsfeed.app import create_app
-from newsfeed.keys import access_log_key
 from newsfeed.settings import Settings
+from newsfeed.store.sqlite.schema import migrate
+from newsfeed.web.app import create_app
+from newsfeed.web.keys import access_log_key
 
 
 async def logged(
@@ -113,7 +113,7 @@ def test_the_duration_has_sub_millisecond_precision(tmp_path: Path) -> None:
     """In `newsfeed serve` (uvloop's clock has whole milliseconds) durations keep
     microseconds: answers of /healthz take a fraction of a millisecond."""
     path = tmp_path / "log.db"
-    db.migrate(path)
+    migrate(path)
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsfeed", "serve"],

@@ -28,13 +28,13 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import free_port, sample_article, snapshot
+from conftest import add_editor, free_port, revoke_editor, sample_article, settings_for, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsfeed import auth, db
-from newsfeed.app import create_app
+from newsfeed import auth
 from newsfeed.settings import Settings
+from newsfeed.web.app import create_app
 
 EXAMPLES = 80  # per route: about 12 s for the whole file
 LANGS = ("ko", "en")
@@ -44,7 +44,8 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 class Served:
     def __init__(self, port: int, path: Path, draft_id: int, revoked: str) -> None:
         self.port, self.path, self.draft_id, self.revoked = port, path, draft_id, revoked
-        self.before = snapshot(path)
+        self.settings = settings_for(path)
+        self.before = snapshot(self.settings)
 
 
 def _call(port: int, method: str, target: str, body: bytes | None, headers: dict[str, str]):
@@ -65,10 +66,9 @@ def _call(port: int, method: str, target: str, body: bytes | None, headers: dict
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     path = tmp_path_factory.mktemp("any-request") / "any.db"
-    db.migrate(path)
-    token = auth.add_editor(path, "seeder", auth.Role.EDITOR)
-    revoked = auth.add_editor(path, "gone", auth.Role.EDITOR)
-    auth.revoke_editor(path, "gone")
+    token = add_editor(settings_for(path), "seeder", auth.Role.EDITOR)  # migrates it
+    revoked = add_editor(settings_for(path), "gone", auth.Role.EDITOR)
+    revoke_editor(settings_for(path), "gone")
     port = free_port()
     env = {
         **os.environ,
@@ -100,7 +100,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             answer = _call(port, "POST", "/api/v1/articles", body, headers)
             assert answer[0] == 201, answer
             ids.append(json.loads(answer[2])["id"])
-        auth.revoke_editor(path, "seeder")  # from now on, no token can write
+        revoke_editor(settings_for(path), "seeder")  # from now on, no token can write
         time.sleep(0.6)  # past a hit flush and feed poll: the snapshot is at rest
         yield Served(port, path, ids[1], revoked)
     finally:
@@ -322,6 +322,6 @@ def test_any_request_gets_a_proper_answer(
                 if verb != "HEAD":
                     problem = json.loads(content)
                     assert problem["status"] == status and problem["title"], where
-        assert snapshot(served.path) == served.before, where
+        assert snapshot(served.settings) == served.before, where
 
     check()

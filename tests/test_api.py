@@ -9,20 +9,23 @@ import json
 import sqlite3
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 from conftest import (
     BASE_URL,
+    add_editor,
     assert_problem_body,
     bearer,
     create,
     locales_with,
+    revoke_editor,
     sample_article,
     snapshot,
 )
 
-from newsfeed import auth, db
-from newsfeed.app import create_app
+from newsfeed import auth
 from newsfeed.settings import Settings
+from newsfeed.web.app import create_app
 
 
 async def problem(resp: Any, status: int) -> dict[str, Any]:
@@ -322,7 +325,7 @@ async def test_stale_if_match_is_412_and_changes_nothing(client, editor_token, s
         url, json={"category": "events"}, headers={**bearer(editor_token), "If-Match": etag}
     )
     assert ok.status == 200
-    before = snapshot(settings.db_path)
+    before = snapshot(settings)
     for method, path, payload in (
         ("PATCH", url, {"category": "news"}),
         ("PUT", f"{url}/translations/en", {"title": "stale"}),
@@ -333,7 +336,7 @@ async def test_stale_if_match_is_412_and_changes_nothing(client, editor_token, s
             method, path, json=payload, headers={**bearer(editor_token), "If-Match": etag}
         )
         await problem(resp, 412)
-    assert snapshot(settings.db_path) == before
+    assert snapshot(settings) == before
     star = await client.patch(
         url, json={"category": "news"}, headers={**bearer(editor_token), "If-Match": "*"}
     )
@@ -350,19 +353,19 @@ async def test_weak_or_malformed_if_match(client, editor_token, settings):
     article = await create(client, editor_token)
     url = f"/api/v1/articles/{article['id']}"
     etag = (await client.get(url)).headers["ETag"]
-    before = snapshot(settings.db_path)
+    before = snapshot(settings)
     for if_match, status in ((f"W/{etag}", 412), ("no-quotes", 400)):
         resp = await client.patch(
             url, json={"category": "x"}, headers={**bearer(editor_token), "If-Match": if_match}
         )
         await problem(resp, status)
-    assert snapshot(settings.db_path) == before
+    assert snapshot(settings) == before
 
 
 async def test_two_editors_racing_with_the_same_if_match_exactly_one_wins(
     client, editor_token, settings
 ):
-    second_token = auth.add_editor(settings.db_path, "second", auth.Role.EDITOR)
+    second_token = add_editor(settings, "second", auth.Role.EDITOR)
     article = await create(client, editor_token)
     url = f"/api/v1/articles/{article['id']}/translations/en"
     etag = (await client.get(f"/api/v1/articles/{article['id']}")).headers["ETag"]
@@ -395,7 +398,7 @@ async def test_etag_ignores_hits(client, editor_token):
 
 
 async def test_missing_wrong_and_revoked_tokens_are_401(client, editor_token, settings):
-    before = snapshot(settings.db_path)
+    before = snapshot(settings)
     for headers in (
         {},
         {"Authorization": "Bearer nf_wrong"},
@@ -405,12 +408,12 @@ async def test_missing_wrong_and_revoked_tokens_are_401(client, editor_token, se
         resp = await client.post("/api/v1/articles", json=sample_article(), headers=headers)
         await problem(resp, 401)
         assert resp.headers["WWW-Authenticate"].startswith("Bearer")
-    assert auth.revoke_editor(settings.db_path, "editor")
+    assert revoke_editor(settings, "editor")
     resp = await client.post(
         "/api/v1/articles", json=sample_article(), headers=bearer(editor_token)
     )
     await problem(resp, 401)
-    assert snapshot(settings.db_path)["articles"] == before["articles"]
+    assert snapshot(settings)["articles"] == before["articles"]
 
 
 async def test_translator_may_only_put_translations(
@@ -418,18 +421,19 @@ async def test_translator_may_only_put_translations(
 ):
     article = await create(client, editor_token)
     url = f"/api/v1/articles/{article['id']}"
-    before = snapshot(settings.db_path)
+    before = snapshot(settings)
     t = bearer(translator_token)
     await problem(await client.post("/api/v1/articles", json=sample_article(), headers=t), 403)
     await problem(await client.patch(url, json={"status": "draft"}, headers=t), 403)
     await problem(await client.delete(f"{url}/translations/en", headers=t), 403)
     await problem(await client.delete(url, headers=t), 403)
-    assert snapshot(settings.db_path) == before
+    assert snapshot(settings) == before
     assert (
         await client.put(f"{url}/translations/en", json={"title": "ok"}, headers=t)
     ).status == 200
 
 
+@pytest.mark.sqlite_only
 async def test_token_is_never_stored_in_clear(settings, editor_token):
     raw = settings.db_path.read_bytes()
     wal = settings.db_path.with_name(settings.db_path.name + "-wal")
@@ -445,7 +449,7 @@ async def test_token_is_never_stored_in_clear(settings, editor_token):
 async def test_invalid_fields_are_422_with_every_field_and_change_nothing(
     client, editor_token, settings
 ):
-    before = snapshot(settings.db_path)
+    before = snapshot(settings)
     resp = await client.post(
         "/api/v1/articles",
         headers=bearer(editor_token),
@@ -478,7 +482,7 @@ async def test_invalid_fields_are_422_with_every_field_and_change_nothing(
         "translations.fr",
     }
     assert all(e["message"] for e in body["errors"])
-    assert snapshot(settings.db_path) == before
+    assert snapshot(settings) == before
 
 
 async def test_text_limits_are_exact(client, editor_token):
@@ -510,7 +514,7 @@ async def test_forbidden_characters_are_422(client, editor_token):
 
 
 async def test_malformed_json_wrong_type_and_too_large(client, editor_token, settings):
-    before = snapshot(settings.db_path)
+    before = snapshot(settings)
     h = {**bearer(editor_token), "Content-Type": "application/json"}
     await problem(await client.post("/api/v1/articles", data=b'{"category":', headers=h), 400)
     await problem(await client.post("/api/v1/articles", data=b"\xff\xfe{}", headers=h), 400)
@@ -528,13 +532,13 @@ async def test_malformed_json_wrong_type_and_too_large(client, editor_token, set
     )
     body = await problem(await client.post("/api/v1/articles", data=b"[]", headers=h), 422)
     assert body["errors"][0]["field"] == "body"
-    assert snapshot(settings.db_path) == before
+    assert snapshot(settings) == before
 
 
 async def test_duplicate_slug_is_409(client, editor_token, settings):
     first = await create(client, editor_token, slug="same")
     other = await create(client, editor_token)
-    before = snapshot(settings.db_path)
+    before = snapshot(settings)
     body = await problem(
         await client.post(
             "/api/v1/articles", headers=bearer(editor_token), json=sample_article(slug="same")
@@ -548,7 +552,7 @@ async def test_duplicate_slug_is_409(client, editor_token, settings):
         ),
         409,
     )
-    assert snapshot(settings.db_path) == before
+    assert snapshot(settings) == before
     # re-setting an article's own slug is no conflict
     resp = await client.patch(
         f"/api/v1/articles/{first['id']}", json={"slug": "same"}, headers=bearer(editor_token)
@@ -601,12 +605,13 @@ async def test_healthz(client):
     assert await resp.json() == {"status": "ok"}
 
 
-def snapshot_of(client: TestClient) -> dict[str, list[tuple[Any, ...]]]:
-    from newsfeed.keys import settings_key
+def snapshot_of(client: TestClient) -> dict[str, list[dict[str, Any]]]:
+    from newsfeed.web.keys import settings_key
 
-    return snapshot(client.server.app[settings_key].db_path)
+    return snapshot(client.server.app[settings_key])
 
 
+@pytest.mark.sqlite_only
 def test_snapshot_reads_the_real_file(settings):
     conn = sqlite3.connect(settings.db_path)
     conn.execute(
@@ -615,7 +620,9 @@ def test_snapshot_reads_the_real_file(settings):
     )
     conn.commit()
     conn.close()
-    assert snapshot(settings.db_path)["changes"] == [(1, 1, "ko", "news", "now")]
+    assert snapshot(settings)["changes"] == [
+        {"seq": 1, "article_id": 1, "langs": "ko", "categories": "news", "changed_at": "now"}
+    ]
 
 
 # --- contract details ------------------------------------------------------------------------
@@ -633,9 +640,8 @@ async def test_original_lang_is_the_first_language_given_without_the_default(
             "NEWSFEED_LOCALES": str(locales_with(tmp_path, "ja")),
         }
     )
-    db.migrate(settings.db_path)
     client = await aiohttp_client(create_app(settings))
-    token = auth.add_editor(settings.db_path, "editor", auth.Role.EDITOR)
+    token = add_editor(settings, "editor", auth.Role.EDITOR)
     given = {"ja": {"title": "日本語"}, "en": {"title": "English"}}
     body = await create(client, token, translations=given)
     assert body["original_lang"] == "ja"
@@ -647,7 +653,7 @@ async def test_if_match_star_on_a_deleted_article_is_404_not_412(client, editor_
     article = await create(client, editor_token)
     url = f"/api/v1/articles/{article['id']}"
     assert (await client.delete(url, headers=bearer(editor_token))).status == 204
-    before = snapshot(settings.db_path)
+    before = snapshot(settings)
     star = {**bearer(editor_token), "If-Match": "*"}
     for method, path, payload in (
         ("PATCH", url, {"category": "events"}),
@@ -656,7 +662,7 @@ async def test_if_match_star_on_a_deleted_article_is_404_not_412(client, editor_
         ("DELETE", url, None),
     ):
         await problem(await client.request(method, path, json=payload, headers=star), 404)
-    assert snapshot(settings.db_path) == before
+    assert snapshot(settings) == before
 
 
 async def test_limit_defaults_to_20(client, editor_token):

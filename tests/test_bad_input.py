@@ -17,11 +17,19 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import assert_problem_body, bearer, create, sample_article, snapshot
+from conftest import (
+    add_editor,
+    assert_problem_body,
+    bearer,
+    create,
+    revoke_editor,
+    sample_article,
+    snapshot,
+)
 from yarl import URL
 
 from newsfeed import auth
-from newsfeed.articles import Cursor
+from newsfeed.model import Cursor
 from newsfeed.settings import Settings
 
 
@@ -355,8 +363,8 @@ async def seeded(client: TestClient, editor_token: str, settings: Settings) -> d
     solo = await create(
         client, editor_token, slug="solo", translations={"ko": {"title": "한 언어만"}}
     )
-    revoked = auth.add_editor(settings.db_path, "gone", auth.Role.EDITOR)
-    assert auth.revoke_editor(settings.db_path, "gone")
+    revoked = add_editor(settings, "gone", auth.Role.EDITOR)
+    assert revoke_editor(settings, "gone")
     cursor = Cursor(full["id"] * 1_000_000, full["id"]).encode()  # a real one, shape-wise
     return {"id": str(full["id"]), "solo": str(solo["id"]), "revoked": revoked, "cursor": cursor}
 
@@ -388,7 +396,7 @@ async def test_bad_input(
     settings: Settings,
 ) -> None:
     tokens = {"editor": editor_token, "translator": translator_token, "revoked": seeded["revoked"]}
-    before = snapshot(settings.db_path)
+    before = snapshot(settings)
     url = URL(str(client.make_url("/")).rstrip("/") + case.path.format(**seeded), encoded=True)
     resp = await client.session.request(
         case.method,
@@ -408,7 +416,7 @@ async def test_bad_input(
             named = {error["field"] for error in body["errors"]}
             assert all(isinstance(e["message"], str) and e["message"] for e in body["errors"])
             assert set(case.fields) <= named, body["errors"]
-    assert snapshot(settings.db_path) == before
+    assert snapshot(settings) == before
 
 
 def test_catalogue_size() -> None:
@@ -435,14 +443,14 @@ def test_catalogue_size() -> None:
 async def test_garbage_accept_language_is_ignored(
     client: TestClient, seeded: dict[str, str], accept_language: str, settings: Settings
 ) -> None:
-    before = snapshot(settings.db_path)
+    before = snapshot(settings)
     resp = await client.get("/api/v1/articles", headers={"Accept-Language": accept_language})
     assert resp.status == 200
     assert [item["id"] for item in (await resp.json())["items"]] == [
         int(seeded["solo"]),
         int(seeded["id"]),
     ]
-    assert snapshot(settings.db_path) == before
+    assert snapshot(settings) == before
 
 
 # Pages, feeds and static files: bad input there answers a localized HTML page (or
@@ -491,7 +499,7 @@ async def test_bad_page_input(
     status: int,
     media: str,
 ) -> None:
-    before = snapshot(settings.db_path)
+    before = snapshot(settings)
     path = path.format(**seeded)
     url = URL(str(client.make_url("/")).rstrip("/") + path, encoded=True)
     async with client.session.get(url, allow_redirects=False) as resp:
@@ -503,7 +511,7 @@ async def test_bad_page_input(
             assert "<html" in await resp.text()
         else:
             assert_problem(resp.status, resp.content_type, await resp.json(), status)
-    assert snapshot(settings.db_path) == before
+    assert snapshot(settings) == before
     resp = await client.get(f"/api/v1/articles/{seeded['id']}")
     assert (await resp.json())["hits"] == 0  # includes views not yet flushed
 

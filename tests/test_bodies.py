@@ -1,14 +1,19 @@
 """Bodies rendered at write time: stored with every write, filled for older texts, and
-what the article page shows."""
+what the article page shows. These read and write the SQLite file itself."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
-from conftest import bearer, create
+import pytest
+from conftest import bearer, create, settings_for, with_store
 
-from newsfeed import bodies, db, render
+from newsfeed import render
+from newsfeed.render import markdown_html
+from newsfeed.store.sqlite.schema import migrate
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def stored(path: Path, article_id: int) -> dict[str, str | None]:
@@ -67,18 +72,19 @@ async def test_fill_renders_older_texts_and_leaves_search_alone(client, settings
     resp = await client.get(f"/en/articles/{article['id']}")  # rendered on the fly meanwhile
     assert resp.status == 200
     assert "<strong>b</strong>" in await resp.text()
-    assert bodies.fill(path) == 1
+    assert with_store(settings, lambda store: store.fill_bodies(markdown_html)) == 1
     assert stored(path, article["id"]) == {"en": "<p><strong>b</strong> word</p>\n"}
-    assert bodies.fill(path) == 0
+    assert with_store(settings, lambda store: store.fill_bodies(markdown_html)) == 0
     resp = await client.get("/en/search?q=word")
     assert resp.status == 200
     assert "Pact" in await resp.text()
 
 
 def test_bodies_rendered_before_headings_moved_down_are_rendered_again(tmp_path: Path):
-    """Migration 7 forgets bodies stored with a heading as <h1>; `fill` renders them anew."""
+    """Migration 7 forgets bodies stored with a heading as <h1>; `fill_bodies` renders them
+    anew."""
     path = tmp_path / "old.db"
-    db.migrate(path)
+    migrate(path)
     execute(
         path,
         "INSERT INTO articles (category, status, published_at, published_us, created_at, "
@@ -91,7 +97,7 @@ def test_bodies_rendered_before_headings_moved_down_are_rendered_again(tmp_path:
         "VALUES (1, 'en', 'T', '# Old', '2020-01-01T00:00:00+00:00', '<h1>Old</h1>\n')",
     )
     execute(path, "PRAGMA user_version = 6")  # as a database from before the change
-    db.migrate(path)
+    migrate(path)
     assert stored(path, 1) == {"en": None}
-    assert bodies.fill(path) == 1
+    assert with_store(settings_for(path), lambda store: store.fill_bodies(markdown_html)) == 1
     assert stored(path, 1) == {"en": "<h2>Old</h2>\n"}

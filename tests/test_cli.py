@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import bearer, free_port, sample_article
 
-from newsfeed.app import create_app
 from newsfeed.settings import Settings
+from newsfeed.web.app import create_app
 
 
 def run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

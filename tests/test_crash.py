@@ -22,9 +22,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import bearer, free_port, sample_article
+from conftest import add_editor, bearer, free_port, sample_article, settings_for
 
-from newsfeed import auth, db
+from newsfeed import auth
 
 CLIENTS = 8
 ACKED_BEFORE_KILL = 80  # the kill comes after this many 201s, while clients keep posting
@@ -81,8 +81,7 @@ class Server:
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[tuple[Server, aiohttp.ClientSession, str]]:
     path = tmp_path / "crash.db"
-    db.migrate(path)
-    token = auth.add_editor(path, "editor", auth.Role.EDITOR)
+    token = add_editor(settings_for(path), "editor", auth.Role.EDITOR)
     server = Server(path)
     async with aiohttp.ClientSession() as session:
         try:
@@ -387,8 +386,7 @@ async def test_restore_is_refused_while_a_server_uses_the_database(
 
 def test_restore_refuses_a_bad_backup_and_changes_nothing(tmp_path: Path) -> None:
     target = tmp_path / "site.db"
-    db.migrate(target)
-    auth.add_editor(target, "keep-me", auth.Role.EDITOR)
+    add_editor(settings_for(target), "keep-me", auth.Role.EDITOR)  # migrates it
     good = tmp_path / "good.db"
     status, _, err = asyncio.run(newsfeed(target, "backup", str(good)))
     assert status == 0, err

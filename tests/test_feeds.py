@@ -18,9 +18,11 @@ from aiohttp.test_utils import TestClient
 from conftest import BASE_URL, bearer, create, sample_article
 from lxml import etree
 
-from newsfeed import articles, db, sitemeta
-from newsfeed.app import create_app
-from newsfeed.keys import feed_cache_key
+from newsfeed import model as articles
+from newsfeed.feeds import authority
+from newsfeed.store.sqlite.schema import migrate
+from newsfeed.web.app import create_app
+from newsfeed.web.keys import feed_cache_key
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -535,6 +537,7 @@ async def test_feed_ids_survive_a_new_base_url(aiohttp_client, settings, editor_
     assert newest.startswith("tag:news.example,2026:article/")
 
 
+@pytest.mark.sqlite_only
 async def test_an_upgraded_database_keeps_the_authority_its_feeds_used(
     aiohttp_client, settings, editor_token
 ):
@@ -549,7 +552,7 @@ async def test_an_upgraded_database_keeps_the_authority_its_feeds_used(
         conn.execute("PRAGMA user_version = 5")
     conn.close()
     old = replace(settings, base_url="http://old.example:8080")
-    db.migrate(old.db_path)
+    migrate(old.db_path)
     client = await aiohttp_client(create_app(old))
     ids = (await _feed_ids(client))["json"]
     assert ids == [f"tag:old.example,2026:article/{article['id']}/ko"]
@@ -559,19 +562,19 @@ async def test_an_upgraded_database_keeps_the_authority_its_feeds_used(
 
 
 @pytest.mark.parametrize(
-    ("base_url", "authority"),
+    ("base_url", "expected"),
     [
         ("http://News.Example:8080/x", "news.example"),
         ("http://127.0.0.1:8080", "127.0.0.1"),
         ("http://localhost:8080", "localhost"),
     ],
 )
-def test_tag_authority_is_the_base_url_host(base_url, authority):
-    assert sitemeta.authority_for(base_url) == authority
+def test_tag_authority_is_the_base_url_host(base_url, expected):
+    assert authority.authority_for(base_url) == expected
 
 
 def test_tag_authority_of_an_address_no_tag_can_carry_is_a_name_of_its_own():
-    made = {sitemeta.authority_for("http://[::1]:8080") for _ in range(3)}
+    made = {authority.authority_for("http://[::1]:8080") for _ in range(3)}
     assert len(made) == 3
     assert all(re.fullmatch(r"newsfeed-[0-9a-f]{12}\.invalid", name) for name in made)
 
@@ -613,6 +616,7 @@ def _age(path: Path, moment: str) -> None:
     conn.close()
 
 
+@pytest.mark.sqlite_only  # dates the rows in the file itself
 async def test_a_category_feed_keeps_etag_and_last_modified_when_another_is_written(
     aiohttp_client, settings, editor_token
 ):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from conftest import bearer, free_port, sample_article
+from conftest import add_editor, bearer, free_port, sample_article, settings_for
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
@@ -31,8 +31,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from newsfeed import auth, db, openapi
+from newsfeed import auth
 from newsfeed.settings import Settings
+from newsfeed.web import openapi
 
 EXAMPLES = 60  # per operation and mode
 CHECKS = [
@@ -54,8 +55,7 @@ def _request(url: str, data: bytes | None = None, headers: dict[str, str] | None
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A `newsfeed serve` process with one article; (base URL, editor token)."""
     path: Path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
-    db.migrate(path)
-    token = auth.add_editor(path, "fuzzer", auth.Role.EDITOR)
+    token = add_editor(settings_for(path), "fuzzer", auth.Role.EDITOR)
     port = free_port()
     env = {
         **os.environ,

@@ -16,11 +16,11 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 from babel.support import NullTranslations, Translations
-from conftest import create
+from conftest import add_editor, create
 
-from newsfeed import auth, db, i18n
-from newsfeed.app import create_app
+from newsfeed import auth, i18n
 from newsfeed.settings import LOCALES_DIR, Settings
+from newsfeed.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = LOCALES_DIR
@@ -148,9 +148,8 @@ async def test_a_third_language_is_configuration_plus_a_catalog(
             "NEWSFEED_BASE_URL": "http://news.example",
         }
     )
-    db.migrate(settings.db_path)
     client = await aiohttp_client(create_app(settings))
-    token = auth.add_editor(settings.db_path, "ja-editor", auth.Role.EDITOR)
+    token = add_editor(settings, "ja-editor", auth.Role.EDITOR)
     first = await create(client, token)
     headers = {"Accept-Language": "ja-JP,ja;q=0.9"}
     resp = await client.get("/", headers=headers, allow_redirects=False)

@@ -17,12 +17,13 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import bearer, create, sample_article
+from conftest import add_editor, bearer, create, sample_article, settings_for
 from prometheus_client.parser import text_string_to_metric_families
 
-from newsfeed import accesslog, auth, db, metrics
-from newsfeed.accesslog import AccessLog
-from newsfeed.keys import access_log_key
+from newsfeed import auth
+from newsfeed.web import accesslog, metrics
+from newsfeed.web.accesslog import AccessLog
+from newsfeed.web.keys import access_log_key
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -99,7 +100,7 @@ def test_metrics_are_summed_over_processes(tmp_path: Path) -> None:
     """Workers started after multiprocess_dir() write their values; a scrape sums them."""
     worker = (
         "import sys\n"
-        "from newsfeed import metrics\n"
+        "from newsfeed.web import metrics\n"
         "m = metrics.Metrics()\n"
         "m.follow_views(lambda: int(sys.argv[1]))\n"
         "m.sync()\n"
@@ -130,8 +131,7 @@ async def _post(url: str, **kwargs: Any) -> tuple[int, dict[str, Any], str]:
 async def test_serve_with_workers_sums_their_metrics(tmp_path: Path) -> None:
     """`newsfeed serve --workers 2`: any worker's /metrics shows every worker's counts."""
     path = tmp_path / "workers.db"
-    db.migrate(path)
-    token = auth.add_editor(path, "editor", auth.Role.EDITOR)
+    token = add_editor(settings_for(path), "editor", auth.Role.EDITOR)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from newsfeed.app import create_app
+from newsfeed.web.app import create_app
 
 
 def app_api_routes(settings) -> set[tuple[str, str]]:

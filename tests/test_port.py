@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import free_port
 
-from newsfeed import db
+from newsfeed.store.sqlite.schema import migrate
 
 START_TIMEOUT = 20.0
 
@@ -25,7 +25,7 @@ START_TIMEOUT = 20.0
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     path = tmp_path / "port.db"
-    db.migrate(path)
+    migrate(path)
     return {**os.environ, "NEWSFEED_DB": str(path), "NEWSFEED_HOST": "127.0.0.1"}
 
 

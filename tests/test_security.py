@@ -11,10 +11,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from conftest import bearer, create
 
-from newsfeed import security
-from newsfeed.app import create_app
-from newsfeed.keys import access_log_key, body_timeout_key
 from newsfeed.settings import Settings
+from newsfeed.web import security
+from newsfeed.web.app import create_app
+from newsfeed.web.keys import access_log_key, body_timeout_key
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' https: data:; base-uri 'none'; "
@@ -65,6 +65,7 @@ async def test_every_response_says_nosniff(
         assert "Content-Security-Policy" not in resp.headers
 
 
+@pytest.mark.sqlite_only
 async def test_tokens_are_stored_hashed_and_never_logged(
     client: TestClient, editor_token: str, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:

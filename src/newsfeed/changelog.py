@@ -1,69 +1,71 @@
-"""What caches need to know about change: the `changes` log and scheduled publications.
+"""Following the change log, so that every process drops exactly what any write changed.
 
-Every editorial write adds a row to `changes` naming the languages and categories it
-touched (see editing.py). Each worker process reads the rows past the last one it has
-seen, so a cache in any process can drop exactly what a write in any process affected.
-A scheduled article changes what the public sees without any write; `next_scheduled`
-says when.
+Every editorial write, in any process on any machine, adds a row to the store's change
+log naming the languages and categories it touched, and the rows commit in sequence
+order (store rule 1). The follower reads the rows past the last one it applied and hands
+each to its listeners (the feed cache drops those feeds); its `seq` is the version the
+page cache keeps pages by. It reads:
+- right after a write in this process (`sync()`, before the write answers), so the
+  writer's next read already sees it;
+- whenever the store says another process may have written (`wait_for_change`: a short
+  poll on SQLite, LISTEN/NOTIFY on PostgreSQL), and at least every `POLL_SECONDS`, which
+  also covers notifications lost while a connection was down.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
 
-from newsfeed.articles import to_us
-from newsfeed.db import Database
+from newsfeed.model import Change
+from newsfeed.store import Store
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+log = logging.getLogger(__name__)
 
+POLL_SECONDS = 0.5
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    seq: int
-    langs: frozenset[str]
-    categories: frozenset[str]
-
-
-def _split(value: str) -> frozenset[str]:
-    return frozenset(part for part in value.split(",") if part)
+Listener = Callable[[Change], None]
 
 
-async def last_seq(db: Database) -> int:
-    # execute_fetchall throughout: one trip to the reader thread, no cursor left open.
-    rows = await db.reader.execute_fetchall("SELECT coalesce(max(seq), 0) FROM changes")
-    row = next(iter(rows), None)
-    return int(row[0]) if row else 0
+class Follower:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._listeners: list[Listener] = []
+        self._lock = asyncio.Lock()
+        self.seq = 0  # the last change applied
 
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
 
-async def since(db: Database, seq: int) -> list[Change]:
-    """Rows after `seq`, oldest first (one writer: seqs commit in order, with no gaps)."""
-    rows = await db.reader.execute_fetchall(
-        "SELECT seq, langs, categories FROM changes WHERE seq > ? ORDER BY seq", (seq,)
-    )
-    return [Change(row[0], _split(row[1]), _split(row[2])) for row in rows]
+    async def sync(self) -> None:
+        """Apply every change logged since the last sync, by any process."""
+        async with self._lock:
+            for change in await self._store.changes_since(self.seq):
+                for listener in self._listeners:
+                    listener(change)
+                self.seq = change.seq
 
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Follower]:
+        """Start from the log's end (nothing is cached yet) and follow until exit."""
+        self.seq = await self._store.last_seq()
+        task = asyncio.create_task(self._follow(), name="change-follower")
+        try:
+            yield self
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
-async def last_changed(db: Database, lang: str, category: str | None) -> datetime | None:
-    """The latest write that touched `lang` (and `category`, when given), if any."""
-    rows = await db.reader.execute_fetchall(
-        "SELECT max(changed_at) FROM changes WHERE instr(',' || langs || ',', ?) > 0 "
-        "AND (? IS NULL OR instr(',' || categories || ',', ?) > 0)",
-        (f",{lang},", category, f",{category},"),
-    )
-    row = next(iter(rows), None)
-    return datetime.fromisoformat(row[0]) if row and row[0] else None
-
-
-async def next_scheduled(
-    db: Database, lang: str, category: str | None, now: datetime
-) -> datetime | None:
-    """When the next published-but-future article with a text in `lang` becomes visible."""
-    rows = await db.reader.execute_fetchall(
-        "SELECT min(a.published_us) FROM articles a WHERE a.status = 'published' "
-        "AND a.published_us > ? AND (? IS NULL OR a.category = ?) AND EXISTS "
-        "(SELECT 1 FROM translations t WHERE t.article_id = a.id AND t.lang = ?)",
-        (to_us(now), category, category, lang),
-    )
-    row = next(iter(rows), None)
-    return _EPOCH + timedelta(microseconds=row[0]) if row and row[0] is not None else None
+    async def _follow(self) -> None:
+        while True:
+            try:
+                await self._store.wait_for_change(POLL_SECONDS)
+                await self.sync()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a busy, closing or restarting database: next round
+                log.warning("reading the change log failed", exc_info=True)
+                await asyncio.sleep(POLL_SECONDS)

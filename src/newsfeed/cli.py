@@ -6,12 +6,20 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
+from typing import TypeVar
 
-from newsfeed import auth, backup, bodies, db, seed, server, sitemeta
+from newsfeed import auth, copydb, seed, server
+from newsfeed.feeds import authority
+from newsfeed.render import markdown_html
 from newsfeed.settings import Settings, SettingsError
+from newsfeed.store import Store, StoreUnavailable, open_store
+from newsfeed.store.sqlite import backup
+
+T = TypeVar("T")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +64,19 @@ def _parser() -> argparse.ArgumentParser:
         "NAME.replaced-TIMESTAMP.",
     )
     restore_cmd.add_argument("path", metavar="PATH", help="a file made by newsfeed backup")
+    copy_cmd = sub.add_parser(
+        "copy-db",
+        help="copy the whole site to an empty database of either kind, and verify it",
+        description="Copy every table of the database NEWSFEED_DB names (articles, texts, "
+        "hits, editors and their tokens, the change log, site values) to the empty database "
+        "DEST_URL, keeping every id, then compare the two. A destination holding anything "
+        "is refused and left as it was. Stop writes to the source first.",
+    )
+    copy_cmd.add_argument(
+        "dest",
+        metavar="DEST_URL",
+        help="a SQLite path (or sqlite:///path) or postgresql://user:password@host:5432/db",
+    )
     editor = sub.add_parser(
         "editor",
         help="manage editor and translator tokens",
@@ -119,30 +140,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "restore":  # before any migration: the database may be damaged
         return _restore(settings, Path(args.path))
     held = None
-    if args.command == "serve":
+    if args.command == "serve" and not settings.is_postgres:
         try:  # for the life of this process and its workers: no restore meanwhile
             held = backup.serving(settings.db_path)
         except backup.RestoreError as exc:
             print(f"newsfeed: {exc}", file=sys.stderr)
             return 1
-    db.migrate(settings.db_path)
-    # The feed ids' authority is fixed by the first command that makes (or upgrades) the
-    # database, before any worker starts: later base URLs never change it.
-    asyncio.run(_fix_site(settings))
-    if args.command == "serve":
-        bodies.fill(settings.db_path)  # texts stored before bodies were rendered at write
-        try:
+    try:
+        if args.command == "serve":
+            # Migrated, the site fixed and bodies filled once, before any worker starts.
+            asyncio.run(_with_site(settings, lambda store: store.fill_bodies(markdown_html)))
             return _serve(settings, args.workers)
-        finally:
-            assert held is not None
+        if args.command == "backup":
+            return _backup(settings, Path(args.path))
+        if args.command == "copy-db":
+            return _copy_db(settings, args.dest)
+        if args.command == "seed":
+            added = asyncio.run(
+                _with_site(settings, lambda store: seed.seed(store, settings.langs))
+            )
+            print(
+                f"added {added} sample articles" if added else "database has articles; seed skipped"
+            )
+            return 0
+        return asyncio.run(_with_site(settings, lambda store: _editor(store, args)))
+    except StoreUnavailable as exc:
+        print(f"newsfeed: the database does not answer: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if held is not None:
             held.close()
-    if args.command == "backup":
-        return _backup(settings, Path(args.path))
-    if args.command == "seed":
-        added = asyncio.run(_seed(settings))
-        print(f"added {added} sample articles" if added else "database has articles; seed skipped")
-        return 0
-    return _editor(settings, args)
+
+
+async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
+    """Open (and migrate) the store, do the work, close it."""
+    store = await open_store(settings)
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
+async def _with_site(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
+    """As `_with_store`, on the site's own database: the first command that makes (or
+    upgrades) it fixes the feed ids' authority from the base URL, before any worker
+    starts; later base URLs never change it. (Not for a copy's destination, which
+    receives the source's.)"""
+
+    async def fixed_then(store: Store) -> T:
+        await authority.tag_authority(store, settings.base_url)
+        return await work(store)
+
+    return await _with_store(settings, fixed_then)
 
 
 def _serve(settings: Settings, workers: int | None) -> int:
@@ -158,6 +207,12 @@ def _serve(settings: Settings, workers: int | None) -> int:
 
 
 def _backup(settings: Settings, path: Path) -> int:
+    if settings.is_postgres:
+        print(
+            "newsfeed: backup copies a SQLite file; for PostgreSQL use pg_dump (README)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         count = backup.backup(settings.db_path, path)
     except backup.BackupError as exc:
@@ -168,6 +223,12 @@ def _backup(settings: Settings, path: Path) -> int:
 
 
 def _restore(settings: Settings, path: Path) -> int:
+    if settings.is_postgres:
+        print(
+            "newsfeed: restore puts a SQLite file in place; for PostgreSQL use pg_restore (README)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         count, aside = backup.restore(path, settings.db_path)
     except backup.RestoreError as exc:
@@ -179,27 +240,48 @@ def _restore(settings: Settings, path: Path) -> int:
     return 0
 
 
-async def _fix_site(settings: Settings) -> None:
-    database = await db.Database.open(settings.db_path)
+def _copy_db(settings: Settings, dest: str) -> int:
+    target = replace(settings, db=dest)
+    if "://" in dest and not (target.is_postgres or dest.startswith("sqlite://")):
+        print(
+            f"newsfeed: copy-db: {copydb.shown(dest)!r} is neither a SQLite path, "
+            "sqlite:///path nor postgresql://…",
+            file=sys.stderr,
+        )
+        return 2
+    if _same_database(settings, target):
+        print("newsfeed: copy-db: DEST_URL is NEWSFEED_DB itself", file=sys.stderr)
+        return 2
+
+    async def copy(source: Store) -> copydb.Report:
+        return await _with_store(target, lambda destination: copydb.copy_site(source, destination))
+
     try:
-        await sitemeta.tag_authority(database, settings.base_url)
-    finally:
-        await database.close()
+        report = asyncio.run(_with_site(settings, copy))  # the ids' authority goes along
+    except copydb.CopyRefused as exc:
+        print(
+            f"newsfeed: copy-db: refused, {exc} ({copydb.shown(dest)}); nothing was written",
+            file=sys.stderr,
+        )
+        return 1
+    except copydb.CopyFailed as exc:
+        print(f"newsfeed: copy-db failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"copied {copydb.shown(settings.db)} to {copydb.shown(dest)}:")
+    print("\n".join(report.lines()))
+    return 0
 
 
-async def _seed(settings: Settings) -> int:
-    database = await db.Database.open(settings.db_path)
-    try:
-        return await seed.seed(database, settings.langs)
-    finally:
-        await database.close()
+def _same_database(one: Settings, other: Settings) -> bool:
+    if one.is_postgres or other.is_postgres:
+        return one.db == other.db
+    return one.db_path.resolve() == other.db_path.resolve()
 
 
-def _editor(settings: Settings, args: argparse.Namespace) -> int:
-    path = settings.db_path
+async def _editor(store: Store, args: argparse.Namespace) -> int:
     if args.editor_command == "add":
         try:
-            token = auth.add_editor(path, args.name, auth.Role(args.role))
+            token = await auth.add_editor(store, args.name, auth.Role(args.role))
         except ValueError as exc:
             print(f"newsfeed: {exc}", file=sys.stderr)
             return 1
@@ -207,19 +289,19 @@ def _editor(settings: Settings, args: argparse.Namespace) -> int:
         print(token)
         return 0
     if args.editor_command == "list":
-        for record in auth.list_editors(path):
+        for record in await store.list_editors():
             state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
             print(f"{record.name}\t{record.role.value}\t{record.created_at}\t{state}")
         return 0
     if args.editor_command == "rotate":
-        rotated = auth.rotate_editor(path, args.name)
+        rotated = await auth.rotate_editor(store, args.name)
         if rotated is None:
             print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)
             return 1
         print(f"new token for {args.name!r}; the old one no longer works. Shown this once:")
         print(rotated)
         return 0
-    if not auth.revoke_editor(path, args.name):
+    if not await auth.revoke_editor(store, args.name):
         print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)
         return 1
     print(f"revoked {args.name!r}")

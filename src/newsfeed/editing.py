@@ -1,24 +1,24 @@
-"""Editorial writes: create, patch, translations, delete. No HTTP here.
+"""Editorial writes: create, patch, translations, delete. The rules, without SQL or HTTP.
 
-Every write runs inside `Database.transaction()` (BEGIN IMMEDIATE), checks the caller's
-`If-Match` against the stored version in that same transaction, bumps the version (the
-ETag), and records which languages and categories it touched in `changes`, from which
-every worker process learns what cached feeds and pages to drop.
+Every write runs inside one `store.writing()` transaction, which no other editorial
+write overlaps in any process or on any machine (store rule 1). Inside it the caller's
+`If-Match` is checked against the stored version, so the check holds until commit; the
+store bumps the version (the ETag), and the write records which languages and categories
+it touched in the change log, from which every process learns what to drop from its
+caches.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from newsfeed import problems
-from newsfeed.articles import Article, IfMatch, NewArticle, Text, fetch, stamp, to_us, utcnow
-from newsfeed.db import Database
+from newsfeed.model import Article, IfMatch, NewArticle, Text, stamp, to_us, utcnow
 from newsfeed.render import markdown_html
+from newsfeed.store import SlugTaken, Store, WriteTx
 
 
 def _check_precondition(article: Article | None, if_match: IfMatch, article_id: int) -> Article:
@@ -33,42 +33,6 @@ def _check_precondition(article: Article | None, if_match: IfMatch, article_id: 
     return article
 
 
-@asynccontextmanager
-async def _revising(
-    db: Database, article_id: int, if_match: IfMatch
-) -> AsyncIterator[tuple[aiosqlite.Connection, Article]]:
-    """A write transaction on an existing article whose ETag satisfies `If-Match`."""
-    async with db.transaction() as conn:
-        yield conn, _check_precondition(await fetch(conn, article_id), if_match, article_id)
-
-
-async def _reread(conn: aiosqlite.Connection, article_id: int) -> Article:
-    """The article as this transaction left it, to answer the write with."""
-    article = await fetch(conn, article_id)
-    assert article is not None  # written in this very transaction
-    return article
-
-
-async def _record_change(
-    conn: aiosqlite.Connection,
-    article_id: int,
-    langs: Iterable[str],
-    categories: Iterable[str],
-    at: str,
-) -> None:
-    await conn.execute(
-        "INSERT INTO changes (article_id, langs, categories, changed_at) VALUES (?, ?, ?, ?)",
-        (article_id, ",".join(sorted(set(langs))), ",".join(sorted(set(categories))), at),
-    )
-
-
-async def _slug_taken(conn: aiosqlite.Connection, slug: str, other_than: int | None) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM articles WHERE slug = ? AND id IS NOT ?", (slug, other_than)
-    ) as cur:
-        return await cur.fetchone() is not None
-
-
 def _slug_conflict(slug: str) -> problems.Problem:
     return problems.conflict(
         f"The slug {slug!r} is already used by another article.",
@@ -76,22 +40,40 @@ def _slug_conflict(slug: str) -> problems.Problem:
     )
 
 
-async def _upsert_text(
-    conn: aiosqlite.Connection, article_id: int, lang: str, text: Text, at: str
-) -> None:
-    html = markdown_html(text.body)  # stored with the text: views only read it
-    await conn.execute(
-        "INSERT INTO translations (article_id, lang, title, summary, body, author, updated_at, "
-        "body_html) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id, lang) DO UPDATE SET "
-        "title = excluded.title, summary = excluded.summary, body = excluded.body, "
-        "author = excluded.author, updated_at = excluded.updated_at, "
-        "body_html = excluded.body_html",
-        (article_id, lang, text.title, text.summary, text.body, text.author, at, html),
-    )
+@asynccontextmanager
+async def _writing(store: Store) -> AsyncIterator[WriteTx]:
+    """A write transaction; a slug another write took meanwhile is the same 409 as one
+    found taken by the check (the database's unique constraint decides in the end)."""
+    try:
+        async with store.writing() as tx:
+            yield tx
+    except SlugTaken as exc:
+        raise _slug_conflict(exc.slug) from None
+
+
+@asynccontextmanager
+async def _revising(
+    store: Store, article_id: int, if_match: IfMatch
+) -> AsyncIterator[tuple[WriteTx, Article]]:
+    """A write transaction on an existing article whose ETag satisfies `If-Match`."""
+    async with _writing(store) as tx:
+        yield tx, _check_precondition(await tx.article(article_id), if_match, article_id)
+
+
+async def _reread(tx: WriteTx, article_id: int) -> Article:
+    """The article as this transaction left it, to answer the write with."""
+    article = await tx.article(article_id)
+    assert article is not None  # written in this very transaction
+    return article
+
+
+async def _put_text(tx: WriteTx, article_id: int, lang: str, text: Text, at: str) -> None:
+    # The body is stored rendered and sanitized with its text: views only read it.
+    await tx.upsert_text(article_id, lang, text, markdown_html(text.body), at)
 
 
 async def create(
-    db: Database, new: NewArticle, langs: Sequence[str], now: datetime | None = None
+    store: Store, new: NewArticle, langs: Sequence[str], now: datetime | None = None
 ) -> Article:
     """Store a new article; `langs` is the configured order, for picking `original_lang`."""
     now = now or utcnow()
@@ -100,33 +82,26 @@ async def create(
     original = new.original_lang or (
         langs[0] if langs and langs[0] in new.texts else next(iter(new.texts))
     )
-    async with db.transaction() as conn:
-        if new.slug is not None and await _slug_taken(conn, new.slug, None):
+    async with _writing(store) as tx:
+        if new.slug is not None and await tx.slug_taken(new.slug, None):
             raise _slug_conflict(new.slug)
-        cur = await conn.execute(
-            "INSERT INTO articles (slug, category, status, published_at, published_us, "
-            "created_at, updated_at, original_lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                new.slug,
-                new.category,
-                new.status,
-                stamp(published) if new.published_at is None else published.isoformat(),
-                to_us(published),
-                at,
-                at,
-                original,
-            ),
+        article_id = await tx.insert_article(
+            slug=new.slug,
+            category=new.category,
+            status=new.status,
+            published_at=stamp(published) if new.published_at is None else published.isoformat(),
+            published_us=to_us(published),
+            at=at,
+            original_lang=original,
         )
-        article_id = cur.lastrowid
-        assert article_id is not None
         for lang, text in new.texts.items():
-            await _upsert_text(conn, article_id, lang, text, at)
-        await _record_change(conn, article_id, new.texts, [new.category], at)
-        return await _reread(conn, article_id)
+            await _put_text(tx, article_id, lang, text, at)
+        await tx.record_change(article_id, new.texts, [new.category], at)
+        return await _reread(tx, article_id)
 
 
 async def patch(
-    db: Database,
+    store: Store,
     article_id: int,
     changes: dict[str, Any],
     if_match: IfMatch,
@@ -134,11 +109,11 @@ async def patch(
 ) -> Article:
     """Change slug, category, status, published_at or original_lang."""
     at = stamp(now or utcnow())
-    async with _revising(db, article_id, if_match) as (conn, current):
+    async with _revising(store, article_id, if_match) as (tx, current):
         sets: dict[str, Any] = {}
         if "slug" in changes:
             slug = changes["slug"]
-            if slug is not None and await _slug_taken(conn, slug, article_id):
+            if slug is not None and await tx.slug_taken(slug, article_id):
                 raise _slug_conflict(slug)
             sets["slug"] = slug
         if "category" in changes:
@@ -158,23 +133,18 @@ async def patch(
                 )
             sets["original_lang"] = lang
         sets["updated_at"] = at
-        assignments = ", ".join(f"{column} = ?" for column in sets)
-        await conn.execute(
-            f"UPDATE articles SET {assignments}, version = version + 1 WHERE id = ?",
-            [*sets.values(), article_id],
-        )
-        await _record_change(
-            conn,
+        await tx.update_article(article_id, sets)
+        await tx.record_change(
             article_id,
             current.translations,
             {current.category, sets.get("category", current.category)},
             at,
         )
-        return await _reread(conn, article_id)
+        return await _reread(tx, article_id)
 
 
 async def put_translation(
-    db: Database,
+    store: Store,
     article_id: int,
     lang: str,
     text: Text,
@@ -183,21 +153,18 @@ async def put_translation(
 ) -> tuple[Article, bool]:
     """Create or replace one language's text; True when it was created."""
     at = stamp(now or utcnow())
-    async with _revising(db, article_id, if_match) as (conn, current):
+    async with _revising(store, article_id, if_match) as (tx, current):
         created = lang not in current.translations
-        await _upsert_text(conn, article_id, lang, text, at)
-        await conn.execute(
-            "UPDATE articles SET updated_at = ?, version = version + 1 WHERE id = ?",
-            (at, article_id),
-        )
+        await _put_text(tx, article_id, lang, text, at)
+        await tx.update_article(article_id, {"updated_at": at})
         # A new language changes every language's alternate links; an edit only its own.
         touched = [*current.translations, lang] if created else [lang]
-        await _record_change(conn, article_id, touched, [current.category], at)
-        return await _reread(conn, article_id), created
+        await tx.record_change(article_id, touched, [current.category], at)
+        return await _reread(tx, article_id), created
 
 
 async def delete_translation(
-    db: Database,
+    store: Store,
     article_id: int,
     lang: str,
     if_match: IfMatch,
@@ -206,7 +173,7 @@ async def delete_translation(
 ) -> Article:
     """Remove one language's text; the last one cannot go."""
     at = stamp(now or utcnow())
-    async with _revising(db, article_id, if_match) as (conn, current):
+    async with _revising(store, article_id, if_match) as (tx, current):
         if lang not in current.translations:
             raise problems.not_found(f"Article {article_id} has no text in {lang!r}.")
         if len(current.translations) == 1:
@@ -217,23 +184,17 @@ async def delete_translation(
         if original == lang:
             remaining = [x for x in langs if x in current.translations and x != lang]
             original = (remaining or sorted(set(current.translations) - {lang}))[0]
-        await conn.execute(
-            "DELETE FROM translations WHERE article_id = ? AND lang = ?", (article_id, lang)
-        )
-        await conn.execute(
-            "UPDATE articles SET original_lang = ?, updated_at = ?, version = version + 1 "
-            "WHERE id = ?",
-            (original, at, article_id),
-        )
+        await tx.delete_text(article_id, lang)
+        await tx.update_article(article_id, {"original_lang": original, "updated_at": at})
         # The remaining languages lose an alternate link, so their feeds change too.
-        await _record_change(conn, article_id, current.translations, [current.category], at)
-        return await _reread(conn, article_id)
+        await tx.record_change(article_id, current.translations, [current.category], at)
+        return await _reread(tx, article_id)
 
 
 async def delete(
-    db: Database, article_id: int, if_match: IfMatch, now: datetime | None = None
+    store: Store, article_id: int, if_match: IfMatch, now: datetime | None = None
 ) -> None:
     at = stamp(now or utcnow())
-    async with _revising(db, article_id, if_match) as (conn, current):
-        await conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-        await _record_change(conn, article_id, current.translations, [current.category], at)
+    async with _revising(store, article_id, if_match) as (tx, current):
+        await tx.delete_article(article_id)
+        await tx.record_change(article_id, current.translations, [current.category], at)

@@ -1,36 +1,24 @@
 """The hit counter: exact view counts without a database write per view.
 
-Each worker process keeps the views it has acknowledged as in-memory deltas and adds them
-to the database in ONE transaction at least once a second
-(`UPDATE articles SET hits = hits + ? WHERE id = ?`). SQLite applies each addition
-atomically, so neither concurrent requests nor several processes on one file can lose a
-view, as a read-modify-write in Python would. A clean shutdown flushes what is left; a
-SIGKILL loses at most the views acknowledged since the last flush (one interval's worth).
+Each process keeps the views it has acknowledged as in-memory deltas and adds them to the
+database in one transaction every `FLUSH_INTERVAL` (`Store.add_hits`: an atomic
+`hits = hits + n` per article, so neither concurrent requests nor several processes or
+machines on one database can lose a view, as a read-modify-write would). A clean
+shutdown flushes what is left; a SIGKILL loses at most the views acknowledged since the
+last flush.
 
-The count shown is the stored value plus this process's unflushed views: the batch being
-written (kept apart until its commit returns) and those counted since. Two things keep
-that sum exact while flushes commit under concurrent reads:
+The count shown is the stored value plus what of this process's views the stored value
+does not hold yet. Each flush numbers its batch, and the store commits the number with
+the batch (`hit_flushes`) and answers every read of counts with the number it saw, from
+the same snapshot (store rule 2). So a read knows exactly which of this process's batches
+its snapshot holds: it adds the pending views and every batch numbered above what it
+saw — those being committed, those whose commit is in doubt, and those committed while
+the read was on its way (kept for `RETAIN_SECONDS`, longer than any statement may run).
+No reader waits for a commit, and no batch is counted twice or missed.
 
-- The stored value is read on the counter's own connection, synchronously, on the event
-  loop: a primary-key lookup takes microseconds, less than one hop to a database thread.
-  A connection that several requests use at once through aiosqlite keeps its read
-  transaction, and so an old snapshot, open for as long as any of their cursors is
-  unfinished, which under load can be indefinitely (a stress run showed counts missing
-  a flushed batch); this one sees the database as of the moment it reads.
-- Each flush numbers its batch and writes the number into `hit_flushes` (one row per
-  process) in the same transaction. A read takes that number in the same statement, so
-  from the same snapshot, as the counts: it knows whether the batch being committed is
-  in what it read, and adds it only if not. No reader ever waits for a commit, which can
-  take tens of milliseconds when SQLite checkpoints its WAL inside it.
-
-`read()` serves a fetch that cannot read the marker (a cached page): `_seq` is odd while
-a flush commits; the fetch runs when it is even and again if it moved (a seqlock).
-
-Usage (the article fetch itself may use any connection; the hits come from here):
-
-    article = await counter.article(articles.get, db, article_id)       # JSON read
-    article = await counter.view(articles.get, db, article_id)          # page: counts one
-    hits = await counter.counts([a.id for a in rows])                   # a list's counts
+A flush that fails may still have committed (a connection lost during COMMIT). Its batch
+is kept "in doubt" and the next flush asks the store for the number it holds: the batch
+goes back to pending only if it is not in.
 """
 
 from __future__ import annotations
@@ -41,63 +29,49 @@ import dataclasses
 import logging
 import os
 import secrets
-import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime
-from pathlib import Path
-from typing import TypeVar
 
-from newsfeed import hitstore
-from newsfeed.articles import Article, to_us, utcnow
-from newsfeed.db import Database
+from newsfeed.model import Article, utcnow
+from newsfeed.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 0.5  # seconds between flushes; other processes see a view within this
 STOP_ATTEMPTS = 3  # final flushes tried at shutdown before giving the views up
+RETAIN_SECONDS = 30.0  # committed batches kept for reads still on their way
 
-T = TypeVar("T")
+Batch = dict[int, int]
 
 
 class Counter:
-    """This process's unflushed views and the task that writes them to the database."""
+    """This process's unflushed views and the task that writes them to the store."""
 
-    def __init__(self, db: Database, interval: float | None = None) -> None:
-        self._db = db
+    def __init__(self, store: Store, interval: float | None = None) -> None:
+        self._store = store
         self._interval = FLUSH_INTERVAL if interval is None else interval
-        self._pending: dict[int, int] = {}  # counted since the last flush started
-        self._inflight: dict[int, int] = {}  # the batch being written, until its commit returns
-        self._seq = 0  # odd while a flush is committing (a seqlock, for read())
+        self._pending: Batch = {}  # counted since the last flush started
+        self._inflight: dict[int, Batch] = {}  # batch number -> batch being committed
+        self._doubt: tuple[int, Batch] | None = None  # a failed flush that may be in
+        self._recent: deque[tuple[int, Batch, float]] = deque()  # committed lately
         self._token = secrets.token_hex(8)  # this process's row in hit_flushes
-        self._batches = 0  # number of the latest batch handed to the database
-        self._inflight_no = 0  # the in-flight batch's number (0: none)
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._batches = 0  # number of the latest batch handed to the store
         self._flush_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
-        self._stored: hitstore.StoredCounts | None = None
         self.counted = 0  # views acknowledged by this process since it started
         self.flushed = 0  # of those, views committed to the database
 
     # --- reads ----------------------------------------------------------------------
-
-    def delta(self, article_id: int) -> int:
-        """Views of the article this process acknowledged that the database may not hold."""
-        return self._inflight.get(article_id, 0) + self._pending.get(article_id, 0)
-
-    async def read(self, fetch: Callable[..., Awaitable[T]], *args: object, **kwargs: object) -> T:
-        """`fetch(*args, **kwargs)` run so that no flush of this process committed meanwhile.
-
-        Prefer `counts()` for hit counts: it reads them where the snapshot is current.
-        """
-        return await self._consistent(lambda: fetch(*args, **kwargs))
 
     async def counts(self, article_ids: Sequence[int]) -> dict[int, int]:
         """Current counts as readers should see them; ids that no longer exist are left out."""
         ids = list(dict.fromkeys(article_ids))
         if not ids:
             return {}
-        return self._shown(ids)
+        rows = await self._store.hit_counts(ids, self._token)
+        return {int(i): int(n) + self._unseen(int(i), marker) for i, n, marker in rows}
 
     async def article(
         self, fetch: Callable[..., Awaitable[Article | None]], *args: object, **kwargs: object
@@ -121,6 +95,21 @@ class Counter:
         hits = counts.get(article.id, article.hits)
         return article if hits == article.hits else dataclasses.replace(article, hits=hits)
 
+    def _unseen(self, article_id: int, marker: int | None) -> int:
+        """Views of this process that a snapshot which saw `marker` does not hold."""
+        seen = marker or 0
+        return self._pending.get(article_id, 0) + sum(
+            batch.get(article_id, 0) for number, batch in self._handed() if number > seen
+        )
+
+    def _handed(self) -> Iterator[tuple[int, Batch]]:
+        """Every batch handed to the store that a read may or may not have seen."""
+        yield from self._inflight.items()
+        if self._doubt is not None:
+            yield self._doubt
+        for number, batch, _ in self._recent:
+            yield number, batch
+
     # --- counting -------------------------------------------------------------------
 
     async def view(
@@ -128,14 +117,14 @@ class Counter:
     ) -> Article | None:
         """Count one view of the public article `fetch(*args)` finds; None counts nothing.
 
-        For the article page: `fetch` must return only public articles (`articles.get`
-        does by default). The count returned includes this view.
+        For the article page: `fetch` must return only public articles. The count
+        returned includes this view.
         """
         found = await fetch(*args, **kwargs)
         if found is None:
             return None
         self._count(found.id)
-        shown = self._shown([found.id])
+        shown = await self.counts([found.id])
         if found.id not in shown:  # deleted meanwhile: take the view back
             self._uncount(found.id)
             return None
@@ -143,9 +132,11 @@ class Counter:
 
     async def hit(self, article_id: int, now: datetime | None = None) -> int | None:
         """Count one view of a public article; its new count, or None (nothing counted)."""
-        shown = self._public_shown(article_id, to_us(now or utcnow()))
-        if shown is None:
+        found = await self._store.public_hits(article_id, now or utcnow(), self._token)
+        if found is None:
             return None
+        hits, marker = found
+        shown = int(hits) + self._unseen(article_id, marker)
         self._count(article_id)
         return shown + 1
 
@@ -154,109 +145,84 @@ class Counter:
         self.counted += 1
 
     def _uncount(self, article_id: int) -> None:
-        left = self._pending[article_id] - 1
-        if left:
+        left = self._pending.get(article_id, 0) - 1
+        if left > 0:
             self._pending[article_id] = left
         else:
-            del self._pending[article_id]
+            self._pending.pop(article_id, None)
         self.counted -= 1
 
-    def _unseen(self, article_id: int, marker: int | None) -> int:
-        """Views the snapshot that read `marker` from hit_flushes does not hold."""
-        unseen = self._pending.get(article_id, 0)
-        if self._inflight_no > (marker or 0):
-            unseen += self._inflight.get(article_id, 0)
-        return unseen
-
-    async def _settled(self) -> None:
-        """Return (in the same step as the caller's read) when no flush is open."""
-        while self._seq % 2:
-            await self._idle.wait()
-
-    async def _consistent(self, read: Callable[[], Awaitable[T]]) -> T:
-        """`read()` such that no flush of this process committed while it ran."""
-        while True:
-            await self._settled()
-            seq = self._seq
-            result = await read()
-            if self._seq == seq:
-                return result
-
-    def _shown(self, ids: list[int]) -> dict[int, int]:
-        """Stored counts plus what their snapshot lacks; one statement, so one snapshot."""
-        rows = self._store().of(ids)
-        return {int(i): int(n) + self._unseen(int(i), marker) for i, n, marker in rows}
-
-    def _public_shown(self, article_id: int, now_us: int) -> int | None:
-        found = self._store().of_public(article_id, now_us)
-        if found is None:
-            return None
-        hits, marker = found
-        return int(hits) + self._unseen(article_id, marker)
-
-    def _store(self) -> hitstore.StoredCounts:
-        if self._stored is None:
-            raise RuntimeError("the hit counter is not started")
-        return self._stored
+    def _restore(self, batch: Batch) -> None:
+        for article_id, n in batch.items():
+            self._pending[article_id] = self._pending.get(article_id, 0) + n
 
     # --- flushing -------------------------------------------------------------------
 
     async def flush(self) -> int:
         """Add the pending views to the database in one transaction; how many were added.
 
-        On failure the batch goes back to pending, so the next flush retries it.
+        On failure the batch is kept in doubt, and settled by the next flush.
         """
         async with self._flush_lock:
+            added = await self._settle_doubt()
             if not self._pending:
-                return 0
+                return added
             batch, self._pending = self._pending, {}
             self._batches += 1
-            self._inflight, self._inflight_no = batch, self._batches
-            committing = False
+            number = self._batches
+            self._inflight[number] = batch
             try:
-                async with self._db.transaction() as conn:
-                    # The batch number is committed with the batch: a reader's snapshot
-                    # tells by it whether the batch is in, so no reader waits for the commit.
-                    await hitstore.add(conn, batch, self._token, self._batches)
-                    # Until here the updates are invisible to other connections, so
-                    # readers went on; only the commit itself is ambiguous to them.
-                    self._seq += 1
-                    self._idle.clear()
-                    committing = True
+                await self._store.add_hits(batch, self._token, number)
             except BaseException:
-                for article_id, n in batch.items():
-                    self._pending[article_id] = self._pending.get(article_id, 0) + n
+                self._doubt = (number, batch)
                 raise
             finally:
-                # Same step as the commit returning: readers see the batch in the
-                # database or in memory, never both, never neither.
-                self._inflight, self._inflight_no = {}, 0
-                if committing:
-                    self._seq += 1
-                    self._idle.set()
-            added = sum(batch.values())
-            self.flushed += added
-            return added
+                del self._inflight[number]  # same step as the doubt or the commit is kept
+            self._committed(number, batch)
+            return added + sum(batch.values())
+
+    async def _settle_doubt(self) -> int:
+        """Whether the last failed flush committed after all; its views if it did."""
+        if self._doubt is None:
+            return 0
+        number, batch = self._doubt
+        marker = await self._store.hit_marker(self._token)
+        self._doubt = None
+        if (marker or 0) >= number:
+            self._committed(number, batch)
+            return sum(batch.values())
+        self._restore(batch)
+        return 0
+
+    def _committed(self, number: int, batch: Batch) -> None:
+        now = time.monotonic()
+        self._recent.append((number, batch, now))
+        while self._recent and now - self._recent[0][2] > RETAIN_SECONDS:
+            self._recent.popleft()
+        self.flushed += sum(batch.values())
 
     async def _flush_forever(self) -> None:
         while True:
             await asyncio.sleep(self._interval)
             try:
                 # Shielded: cancelling the task mid-commit must not make us believe the
-                # batch failed (and count it again); stop() waits for it via the lock.
+                # batch failed; stop() waits for it via the lock.
                 await asyncio.shield(self.flush())
             except asyncio.CancelledError:
                 raise
+            except StoreUnavailable as exc:
+                log.warning("hit flush failed (%s); %d views kept", exc, self.unflushed)
             except Exception:
                 log.exception("hit flush failed; %d views kept for the next one", self.unflushed)
 
     @property
     def unflushed(self) -> int:
-        return sum(self._pending.values()) + sum(self._inflight.values())
+        doubt = sum(self._doubt[1].values()) if self._doubt else 0
+        inflight = sum(sum(b.values()) for b in self._inflight.values())
+        return sum(self._pending.values()) + inflight + doubt
 
-    async def start(self, path: Path) -> None:
-        """Open the counter's read connection and start the periodic flush (cleanup_ctx)."""
-        self._stored = hitstore.StoredCounts(path, self._token)
+    async def start(self) -> None:
+        """Start the periodic flush (from the app's cleanup_ctx)."""
         self._task = asyncio.create_task(self._flush_forever(), name="hit-flusher")
 
     async def stop(self) -> None:
@@ -269,16 +235,17 @@ class Counter:
         for attempt in range(1, STOP_ATTEMPTS + 1):
             try:
                 await self.flush()
-                break
-            except sqlite3.Error:  # e.g. another process held the write lock too long
+                if not self.unflushed:
+                    break
+            except StoreUnavailable:  # e.g. another process held the write lock too long
                 log.exception("final hit flush, attempt %d of %d", attempt, STOP_ATTEMPTS)
-                if attempt == STOP_ATTEMPTS:
-                    log.error("%d views could not be stored", self.unflushed)
-        if self._batches and not self.unflushed:
-            await hitstore.forget(self._db, self._token)
-        if self._stored is not None:
-            self._stored.close()
-            self._stored = None
+                if attempt < STOP_ATTEMPTS:
+                    await asyncio.sleep(0.5 * attempt)
+        if self.unflushed:
+            log.error("%d views could not be stored", self.unflushed)
+        elif self._batches:
+            with contextlib.suppress(StoreUnavailable):
+                await self._store.forget_hits(self._token)
         log.info(
             "hit counter of process %d stopped: %d views counted, %d flushed",
             os.getpid(),

@@ -1,6 +1,6 @@
-"""Errors that carry their HTTP status, rendered in one place (`middleware.guard`).
+"""Errors that carry their HTTP status, rendered in one place (`web/guard.py`).
 
-Storage and validation raise these without knowing about aiohttp; `middleware.py` turns
+Domain rules and validation raise these without knowing about aiohttp; the guard turns
 them into `application/problem+json` (RFC 9457) or a localized HTML page.
 """
 
@@ -95,3 +95,7 @@ def unsupported_media_type(detail: str) -> Problem:
 
 def invalid(errors: list[FieldError]) -> Problem:
     return Problem(422, "Unprocessable Content", "The request body has invalid fields.", errors)
+
+
+def unavailable(detail: str = "The database does not answer; try again shortly.") -> Problem:
+    return Problem(503, "Service Unavailable", detail, headers={"Retry-After": "1"})

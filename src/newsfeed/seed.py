@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from newsfeed import articles, editing
-from newsfeed.articles import NewArticle, Text
-from newsfeed.db import Database
+from newsfeed import editing
+from newsfeed.model import NewArticle, Text
+from newsfeed.store import Store
 
 SAMPLES: list[NewArticle] = [
     NewArticle(
@@ -154,12 +154,12 @@ SAMPLES: list[NewArticle] = [
 ]
 
 
-async def seed(db: Database, langs: tuple[str, ...]) -> int:
+async def seed(store: Store, langs: tuple[str, ...]) -> int:
     """Add the samples to an empty database; returns how many were added (0 if not empty)."""
-    if await articles.count(db) > 0:
+    if await store.count_articles() > 0:
         return 0
     for sample in SAMPLES:
         texts = {lang: text for lang, text in sample.texts.items() if lang in langs}
         if texts:
-            await editing.create(db, dataclasses.replace(sample, texts=texts), langs)
+            await editing.create(store, dataclasses.replace(sample, texts=texts), langs)
     return len(SAMPLES)

@@ -5,7 +5,7 @@ SO_REUSEPORT, before anything else, so a port that anything holds (another `news
 serve`, or any program) stops the start with a one-line message. With one worker the
 service runs in this process on that socket. With N, the parent forks N workers before
 any event loop or database connection exists; each serves on the very socket the parent
-bound (the kernel hands each new connection to one of them) with its own SQLite
+bound (the kernel hands each new connection to one of them) with its own database
 connections. The parent only supervises: it forwards SIGTERM and SIGINT, restarts a
 worker that dies on its own, and returns once every worker has flushed its hit counter
 and exited. Migrations ran once, before any of this (cli.py).
@@ -28,9 +28,9 @@ from typing import Any
 
 from aiohttp import web
 
-from newsfeed import metrics
-from newsfeed.app import create_app
 from newsfeed.settings import Settings
+from newsfeed.web import metrics
+from newsfeed.web.app import create_app
 
 log = logging.getLogger(__name__)
 

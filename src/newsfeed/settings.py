@@ -18,7 +18,11 @@ NUMBER_RE = re.compile(r"[0-9]{1,9}")
 
 # name, default, help: the README's configuration table is checked against this list.
 SETTINGS: tuple[tuple[str, str, str], ...] = (
-    ("NEWSFEED_DB", "./data/newsfeed.db", "SQLite database file (created with its folder)"),
+    (
+        "NEWSFEED_DB",
+        "./data/newsfeed.db",
+        "SQLite file (created with its folder) or postgresql://user:password@host:5432/db",
+    ),
     ("NEWSFEED_HOST", "127.0.0.1", "address to listen on"),
     ("NEWSFEED_PORT", "8080", "TCP port to listen on"),
     (
@@ -41,6 +45,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
         "reverse proxies (addresses or networks, comma separated) whose X-Forwarded-For / "
         "X-Forwarded-Proto or Forwarded headers name the client (default none)",
     ),
+    ("NEWSFEED_DB_POOL", "10", "PostgreSQL: connections per process"),
+    ("NEWSFEED_DB_TIMEOUT", "5", "PostgreSQL: seconds a statement or a connection may take"),
 )
 DEFAULTS = {name: default for name, default, _ in SETTINGS}
 # The catalogs shipped inside the package (package-data), so an installed newsfeed has them.
@@ -54,7 +60,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    db_path: Path
+    db: str  # NEWSFEED_DB: a SQLite path (or sqlite:///path) or a postgresql:// URL
     host: str
     port: int
     base_url: str
@@ -63,6 +69,21 @@ class Settings:
     workers: int
     locales_dir: Path
     trusted_proxies: tuple[Network, ...] = ()
+    db_pool: int = 10
+    db_timeout: float = 5.0
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file (only for a SQLite `db`)."""
+        from newsfeed.store.sqlite import path_of
+
+        if self.is_postgres:
+            raise ValueError("NEWSFEED_DB is a PostgreSQL URL, not a file")
+        return path_of(self.db)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.db.startswith(("postgresql://", "postgres://"))
 
     @property
     def default_lang(self) -> str:
@@ -81,6 +102,8 @@ class Settings:
         host = env["NEWSFEED_HOST"]
         port = _int(env, "NEWSFEED_PORT", 0, 65535)
         workers = _int(env, "NEWSFEED_WORKERS", 1, 64)
+        pool = _int(env, "NEWSFEED_DB_POOL", 1, 1000)
+        timeout = _int(env, "NEWSFEED_DB_TIMEOUT", 1, 600)
         langs = tuple(part.strip() for part in env["NEWSFEED_LANGS"].split(",") if part.strip())
         if (
             not langs
@@ -116,7 +139,7 @@ class Settings:
                 "point NEWSFEED_LOCALES at a folder that has it"
             )
         return cls(
-            db_path=Path(env["NEWSFEED_DB"]),
+            db=env["NEWSFEED_DB"],
             host=host,
             port=port,
             base_url=base_url.rstrip("/"),
@@ -125,6 +148,8 @@ class Settings:
             workers=workers,
             locales_dir=locales,
             trusted_proxies=_networks(env, "NEWSFEED_TRUSTED_PROXIES"),
+            db_pool=pool,
+            db_timeout=float(timeout),
         )
 
 

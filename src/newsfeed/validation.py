@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from newsfeed.articles import Cursor, IfMatch, NewArticle, Text
+from newsfeed.model import Cursor, IfMatch, NewArticle, Text
 from newsfeed.problems import FieldError, bad_request, invalid
 
 # Identifier-like values must match over the whole string: always `fullmatch`, never

@@ -1,0 +1,243 @@
+"""The store: every question newsfeed asks of its database, and the rules every store keeps.
+
+Nothing outside this package imports a database driver, holds a connection or writes SQL.
+Two stores implement `Store`: `store.sqlite` (one file, the default; nothing to install)
+and `store.postgres` (any number of instances on one database). `open_store(url)` picks
+one by `NEWSFEED_DB`: a path or `sqlite:///…`, or `postgresql://…`.
+
+Rules both stores keep, so that correctness lives here and not in a backend's accident:
+
+1. **Editorial writes are serialized and ordered.** `writing()` is one transaction that
+   no other editorial write overlaps (SQLite: `BEGIN IMMEDIATE` on the one writer;
+   PostgreSQL: a transaction-scoped advisory lock taken first). So `If-Match` checked
+   on `WriteTx.article()` holds until commit, and the `changes` rows commit in `seq`
+   order, with no gaps: a follower reading `seq > last` never skips one.
+2. **Hit reads carry their flush marker.** `hit_counts()` answers each stored count with
+   the number of this process's last committed hit batch, read in the same statement (one
+   snapshot), so the counter adds exactly the batches that snapshot lacks (`hits.py`).
+3. **The change log says what changed.** Every editorial write logs the languages and
+   categories it touched; `changes_since(seq)` answers the rows past `seq`, in order.
+   `wait_for_change()` wakes a follower when another process may have written (SQLite:
+   a short poll; PostgreSQL: LISTEN/NOTIFY, and a return right after a reconnect, so a
+   notification lost meanwhile costs nothing: the follower re-reads the log).
+4. **Failures are one exception.** Any driver error that means "the database is not
+   answering" is raised as `StoreUnavailable` (503 to clients, `/healthz` 503).
+5. **Unique slugs are checked by the database.** A slug taken by a concurrent write
+   raises `SlugTaken`, answered like the check-before-write: 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Any, Protocol
+
+from newsfeed.model import (
+    Article,
+    BoardRow,
+    Change,
+    Cursor,
+    EditorRecord,
+    SearchHit,
+    Text,
+)
+from newsfeed.settings import Settings
+
+
+class StoreUnavailable(Exception):
+    """The database does not answer (down, restarting, out of connections, timed out)."""
+
+
+class SlugTaken(Exception):
+    """Another article holds the slug (the database's unique constraint said so)."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(slug)
+        self.slug = slug
+
+
+class EditorExists(Exception):
+    """An editor of that name exists already."""
+
+
+# Tables in the order a copy must load them (foreign keys point backwards).
+TABLES: tuple[str, ...] = (
+    "site_meta",
+    "articles",
+    "translations",
+    "editors",
+    "changes",
+)
+
+
+class WriteTx(Protocol):
+    """One editorial write transaction (rule 1). Only `editing.py` uses it."""
+
+    async def article(self, article_id: int) -> Article | None:
+        """The article as stored now, visible or not; stable until commit."""
+
+    async def slug_taken(self, slug: str, other_than: int | None) -> bool: ...
+
+    async def insert_article(
+        self,
+        *,
+        slug: str | None,
+        category: str,
+        status: str,
+        published_at: str,
+        published_us: int,
+        at: str,
+        original_lang: str,
+    ) -> int:
+        """The new article's number (raises `SlugTaken`)."""
+
+    async def update_article(self, article_id: int, sets: Mapping[str, Any]) -> None:
+        """Set columns (from slug, category, status, published_at, published_us,
+        original_lang, updated_at) and bump the version, the article's ETag."""
+
+    async def upsert_text(
+        self, article_id: int, lang: str, text: Text, body_html: str, at: str
+    ) -> None: ...
+
+    async def delete_text(self, article_id: int, lang: str) -> None: ...
+
+    async def delete_article(self, article_id: int) -> None: ...
+
+    async def record_change(
+        self, article_id: int, langs: Iterable[str], categories: Iterable[str], at: str
+    ) -> None:
+        """Log what the write touched, for every process's caches (rule 3)."""
+
+
+class Store(Protocol):
+    """What the application asks of its database."""
+
+    kind: str  # "sqlite" or "postgres"
+
+    # --- life -------------------------------------------------------------------------
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> bool: ...
+
+    # --- articles ---------------------------------------------------------------------
+
+    async def article(
+        self, article_id: int, *, public_only: bool = True, now: datetime | None = None
+    ) -> Article | None:
+        """The article with all its texts, or None (for the public: not visible)."""
+
+    async def latest(
+        self,
+        *,
+        lang: str | None = None,
+        category: str | None = None,
+        limit: int = 20,
+        after: Cursor | None = None,
+        public_only: bool = True,
+        now: datetime | None = None,
+    ) -> list[Article]:
+        """Newest first (published_at, then id, descending), keyset-paginated by `after`."""
+
+    async def board_page(
+        self, *, category: str | None, offset: int, limit: int, now: datetime
+    ) -> tuple[list[BoardRow], int]:
+        """One page of the public board (titles only) and the change-log seq it saw."""
+
+    async def count_public(self, category: str | None, now: datetime) -> int: ...
+
+    async def count_articles(self) -> int: ...
+
+    async def next_due(
+        self, now: datetime, lang: str | None = None, category: str | None = None
+    ) -> datetime | None:
+        """When the next published-but-scheduled article (with a text in `lang`, in
+        `category`, when given) becomes public: cached views of the public go stale then."""
+
+    async def search(
+        self, lang: str, words: Sequence[str], *, offset: int, limit: int, now: datetime
+    ) -> tuple[list[SearchHit], bool]:
+        """Public articles whose `lang` text holds every word (substrings, Korean too),
+        newest first; and whether there are more."""
+
+    # --- editorial writes (rule 1) ----------------------------------------------------
+
+    def writing(self) -> AbstractAsyncContextManager[WriteTx]: ...
+
+    # --- the change log (rule 3) ------------------------------------------------------
+
+    async def last_seq(self) -> int: ...
+
+    async def changes_since(self, seq: int) -> list[Change]: ...
+
+    async def last_changed(self, lang: str, category: str | None) -> datetime | None:
+        """The latest write that touched `lang` (and `category`, when given)."""
+
+    async def wait_for_change(self, within: float) -> None:
+        """Return when another process may have written, or after `within` seconds."""
+
+    # --- hits (rule 2) ----------------------------------------------------------------
+
+    async def hit_counts(
+        self, ids: Sequence[int], process: str
+    ) -> list[tuple[int, int, int | None]]:
+        """(id, stored hits, this process's last committed batch) for each id that exists."""
+
+    async def public_hits(
+        self, article_id: int, now: datetime, process: str
+    ) -> tuple[int, int | None] | None:
+        """(stored hits, marker) of a public article, or None."""
+
+    async def add_hits(self, batch: Mapping[int, int], process: str, number: int) -> None:
+        """Add a batch of views and record its number, in one transaction."""
+
+    async def hit_marker(self, process: str) -> int | None:
+        """The number of the process's last committed batch (settles a flush in doubt)."""
+
+    async def forget_hits(self, process: str) -> None:
+        """Drop the process's marker once everything it counted is stored."""
+
+    # --- editors ----------------------------------------------------------------------
+
+    async def editor_by_token(self, token_hash: str) -> EditorRecord | None:
+        """The active editor holding that token hash."""
+
+    async def add_editor(self, name: str, role: str, token_hash: str, at: str) -> None:
+        """Raises `EditorExists`."""
+
+    async def list_editors(self) -> list[EditorRecord]: ...
+
+    async def revoke_editor(self, name: str, at: str) -> bool: ...
+
+    async def rotate_editor(self, name: str, token_hash: str) -> bool:
+        """Give an active editor a new token hash; the old one ends at once."""
+
+    # --- the site and whole-database operations ---------------------------------------
+
+    async def site_value(self, key: str) -> str | None: ...
+
+    async def set_site_value(self, key: str, value: str) -> None:
+        """Set once: a value that exists is kept (first writer wins)."""
+
+    async def fill_bodies(self, render: Any) -> int:
+        """Store `render(body)` for every text whose rendered body is missing."""
+
+    async def dump(self, table: str) -> list[dict[str, Any]]:
+        """Every row of a table of `TABLES`, in primary-key order (copy, verify, tests)."""
+
+    async def load(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert rows dumped from another store, keeping their ids; sequences follow."""
+
+
+async def open_store(settings: Settings, *, migrate: bool = True) -> Store:
+    """The store `NEWSFEED_DB` names, migrated to the newest schema unless told not to."""
+    if settings.is_postgres:
+        from newsfeed.store.postgres import PostgresStore
+
+        return await PostgresStore.open(
+            settings.db, pool=settings.db_pool, timeout=settings.db_timeout, migrate=migrate
+        )
+    from newsfeed.store.sqlite import SQLiteStore
+
+    return await SQLiteStore.open(settings.db, migrate=migrate)

@@ -1,0 +1,205 @@
+"""SQLite reads: articles with their texts, lists, the board, the change log.
+
+Every read is one `execute_fetchall`: one trip to the reader connection's thread, and no
+cursor left open to hold that shared connection's snapshot while other requests use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from newsfeed.model import Article, BoardRow, Change, Cursor, Translation, to_us, utcnow
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PUBLIC = "a.status = 'published' AND a.published_us <= ?"
+ARTICLE_COLUMNS = (
+    "a.id, a.slug, a.category, a.status, a.published_at, a.published_us, a.created_at, "
+    "a.updated_at, a.original_lang, a.hits, a.version"
+)
+
+
+def from_us(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
+
+
+def article_of(row: Any, texts: dict[str, Translation]) -> Article:
+    return Article(
+        id=row["id"],
+        slug=row["slug"],
+        category=row["category"],
+        status=row["status"],
+        published_at=row["published_at"],
+        published_us=row["published_us"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        original_lang=row["original_lang"],
+        hits=row["hits"],
+        version=row["version"],
+        translations=texts,
+    )
+
+
+def translation_of(t: Any, updated_at: str = "updated_at") -> Translation:
+    return Translation(
+        t["lang"], t["title"], t["summary"], t["body"], t["author"], t[updated_at], t["body_html"]
+    )
+
+
+async def fetch(conn: aiosqlite.Connection, article_id: int) -> Article | None:
+    """The article as stored, visible or not, in one statement (its columns repeated on
+    each of its texts): one trip to the connection's thread."""
+    rows = list(
+        await conn.execute_fetchall(
+            f"SELECT {ARTICLE_COLUMNS}, t.lang, t.title, t.summary, t.body, t.author, "
+            "t.updated_at AS text_updated_at, t.body_html FROM articles a "
+            "LEFT JOIN translations t ON t.article_id = a.id WHERE a.id = ? ORDER BY t.lang",
+            (article_id,),
+        )
+    )
+    if not rows:
+        return None
+    texts = {t["lang"]: translation_of(t, "text_updated_at") for t in rows if t["lang"]}
+    return article_of(rows[0], texts)
+
+
+async def with_translations(conn: aiosqlite.Connection, rows: Iterable[Any]) -> list[Article]:
+    rows = list(rows)
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    texts: dict[int, dict[str, Translation]] = {i: {} for i in ids}
+    found = await conn.execute_fetchall(
+        "SELECT article_id, lang, title, summary, body, author, updated_at, body_html "
+        f"FROM translations WHERE article_id IN ({','.join('?' * len(ids))}) "
+        "ORDER BY article_id, lang",
+        ids,
+    )
+    for t in found:
+        texts[t["article_id"]][t["lang"]] = translation_of(t)
+    return [article_of(row, texts[row["id"]]) for row in rows]
+
+
+async def latest(
+    conn: aiosqlite.Connection,
+    *,
+    lang: str | None,
+    category: str | None,
+    limit: int,
+    after: Cursor | None,
+    public_only: bool,
+    now: datetime | None,
+) -> list[Article]:
+    clauses, params = ["1"], list[Any]()
+    if public_only:
+        clauses, params = [PUBLIC], [to_us(now or utcnow())]
+    if lang is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM translations t WHERE t.article_id = a.id AND t.lang = ?)"
+        )
+        params.append(lang)
+    if category is not None:
+        clauses.append("a.category = ?")
+        params.append(category)
+    if after is not None:
+        clauses.append("(a.published_us < ? OR (a.published_us = ? AND a.id < ?))")
+        params += [after.published_us, after.published_us, after.id]
+    rows = await conn.execute_fetchall(
+        f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE {' AND '.join(clauses)} "
+        "ORDER BY a.published_us DESC, a.id DESC LIMIT ?",
+        [*params, limit],
+    )
+    return await with_translations(conn, rows)
+
+
+async def board_page(
+    conn: aiosqlite.Connection, category: str | None, offset: int, limit: int, now: datetime
+) -> tuple[list[BoardRow], int]:
+    """Titles only (no bodies), and the change-log seq, in one statement."""
+    where, params = PUBLIC, list[Any]([to_us(now)])
+    if category is not None:
+        where += " AND a.category = ?"
+        params.append(category)
+    found = await conn.execute_fetchall(
+        "WITH page AS (SELECT a.id, a.category, a.published_at, a.published_us, "
+        f"a.original_lang, a.hits FROM articles a WHERE {where} "
+        "ORDER BY a.published_us DESC, a.id DESC LIMIT ? OFFSET ?) "
+        "SELECT p.*, t.lang, t.title, (SELECT coalesce(max(seq), 0) FROM changes) AS seq "
+        "FROM page p JOIN translations t ON t.article_id = p.id "
+        "ORDER BY p.published_us DESC, p.id DESC",
+        [*params, limit, offset],
+    )
+    rows: dict[int, BoardRow] = {}
+    seq = None
+    for r in found:
+        seq = r["seq"]
+        row = rows.get(r["id"])
+        if row is None:
+            row = rows[r["id"]] = BoardRow(
+                r["id"], r["category"], r["published_at"], r["original_lang"], r["hits"]
+            )
+        row.titles[r["lang"]] = r["title"]
+    return list(rows.values()), seq if seq is not None else await last_seq(conn)
+
+
+async def scalar(conn: aiosqlite.Connection, sql: str, params: Sequence[object] = ()) -> Any:
+    rows = await conn.execute_fetchall(sql, params)
+    row = next(iter(rows), None)
+    return None if row is None else row[0]
+
+
+async def count_public(conn: aiosqlite.Connection, category: str | None, now: datetime) -> int:
+    if category is None:
+        return int(
+            await scalar(conn, f"SELECT count(*) FROM articles a WHERE {PUBLIC}", [to_us(now)])
+        )
+    return int(
+        await scalar(
+            conn,
+            f"SELECT count(*) FROM articles a WHERE {PUBLIC} AND a.category = ?",
+            [to_us(now), category],
+        )
+    )
+
+
+async def next_due(
+    conn: aiosqlite.Connection, now: datetime, lang: str | None, category: str | None
+) -> datetime | None:
+    us = await scalar(
+        conn,
+        "SELECT min(a.published_us) FROM articles a WHERE a.status = 'published' "
+        "AND a.published_us > ? AND (? IS NULL OR a.category = ?) AND (? IS NULL OR EXISTS "
+        "(SELECT 1 FROM translations t WHERE t.article_id = a.id AND t.lang = ?))",
+        (to_us(now), category, category, lang, lang),
+    )
+    return None if us is None else from_us(us)
+
+
+async def last_seq(conn: aiosqlite.Connection) -> int:
+    return int(await scalar(conn, "SELECT coalesce(max(seq), 0) FROM changes") or 0)
+
+
+def _split(value: str) -> frozenset[str]:
+    return frozenset(part for part in value.split(",") if part)
+
+
+async def changes_since(conn: aiosqlite.Connection, seq: int) -> list[Change]:
+    rows = await conn.execute_fetchall(
+        "SELECT seq, langs, categories FROM changes WHERE seq > ? ORDER BY seq", (seq,)
+    )
+    return [Change(row[0], _split(row[1]), _split(row[2])) for row in rows]
+
+
+async def last_changed(
+    conn: aiosqlite.Connection, lang: str, category: str | None
+) -> datetime | None:
+    value = await scalar(
+        conn,
+        "SELECT max(changed_at) FROM changes WHERE instr(',' || langs || ',', ?) > 0 "
+        "AND (? IS NULL OR instr(',' || categories || ',', ?) > 0)",
+        (f",{lang},", category, f",{category},"),
+    )
+    return datetime.fromisoformat(value) if value else None

@@ -1,0 +1,185 @@
+"""The SQLite schema: append-only migrations tracked in `PRAGMA user_version`."""
+
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 10_000
+
+# Append-only: each entry moves the schema from user_version N to N+1. Never edit one
+# that has shipped; add a new one.
+MIGRATIONS: list[str] = [
+    # 1: articles, their per-language texts, editors, and the change log
+    """
+    CREATE TABLE articles (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        slug          TEXT UNIQUE,
+        category      TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('draft', 'published')),
+        published_at  TEXT NOT NULL,     -- RFC 3339 as the editor gave it
+        published_us  INTEGER NOT NULL,  -- the same instant, microseconds since the epoch
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        original_lang TEXT NOT NULL,
+        hits          INTEGER NOT NULL DEFAULT 0,
+        version       INTEGER NOT NULL DEFAULT 1  -- bumped by every editorial write: the ETag
+    );
+    CREATE INDEX articles_newest ON articles (published_us DESC, id DESC);
+    CREATE INDEX articles_category_newest ON articles (category, published_us DESC, id DESC);
+    CREATE TABLE translations (
+        article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        lang       TEXT NOT NULL,
+        title      TEXT NOT NULL,
+        summary    TEXT NOT NULL DEFAULT '',
+        body       TEXT NOT NULL DEFAULT '',
+        author     TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (article_id, lang)
+    );
+    CREATE INDEX translations_lang ON translations (lang, article_id);
+    CREATE TABLE editors (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        role       TEXT NOT NULL CHECK (role IN ('editor', 'translator')),
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    -- One row per editorial write, naming the languages and categories it touched, so
+    -- that every worker process can drop exactly the cached feeds and pages it affects.
+    CREATE TABLE changes (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id INTEGER NOT NULL,
+        langs      TEXT NOT NULL,       -- comma separated
+        categories TEXT NOT NULL,       -- comma separated
+        changed_at TEXT NOT NULL
+    );
+    """,
+    # 2: full-text search over each language's title, summary and body. The trigram
+    # tokenizer matches any substring of 3+ characters, which Korean needs (재생의학 in
+    # 첨단재생의학). The rowid is derived from (article_id, lang) so triggers can find a
+    # row again without a scan, and VACUUM (which renumbers implicit rowids) cannot
+    # break it: article_id * 32768 + the lang code read as a base-27 number.
+    """
+    CREATE VIRTUAL TABLE search_texts USING fts5(
+        article_id UNINDEXED, lang UNINDEXED, title, summary, body, tokenize = 'trigram'
+    );
+    CREATE TRIGGER search_texts_insert AFTER INSERT ON translations BEGIN
+        INSERT INTO search_texts (rowid, article_id, lang, title, summary, body)
+        VALUES (
+            new.article_id * 32768 + (unicode(substr(new.lang, 1, 1)) - 96) * 729
+                + (unicode(substr(new.lang, 2, 1)) - 96) * 27
+                + coalesce(unicode(substr(new.lang, 3, 1)) - 96, 0),
+            new.article_id, new.lang, new.title, new.summary, new.body
+        );
+    END;
+    CREATE TRIGGER search_texts_delete AFTER DELETE ON translations BEGIN
+        DELETE FROM search_texts WHERE rowid = old.article_id * 32768
+            + (unicode(substr(old.lang, 1, 1)) - 96) * 729
+            + (unicode(substr(old.lang, 2, 1)) - 96) * 27
+            + coalesce(unicode(substr(old.lang, 3, 1)) - 96, 0);
+    END;
+    CREATE TRIGGER search_texts_update AFTER UPDATE ON translations BEGIN
+        DELETE FROM search_texts WHERE rowid = old.article_id * 32768
+            + (unicode(substr(old.lang, 1, 1)) - 96) * 729
+            + (unicode(substr(old.lang, 2, 1)) - 96) * 27
+            + coalesce(unicode(substr(old.lang, 3, 1)) - 96, 0);
+        INSERT INTO search_texts (rowid, article_id, lang, title, summary, body)
+        VALUES (
+            new.article_id * 32768 + (unicode(substr(new.lang, 1, 1)) - 96) * 729
+                + (unicode(substr(new.lang, 2, 1)) - 96) * 27
+                + coalesce(unicode(substr(new.lang, 3, 1)) - 96, 0),
+            new.article_id, new.lang, new.title, new.summary, new.body
+        );
+    END;
+    INSERT INTO search_texts (rowid, article_id, lang, title, summary, body)
+    SELECT article_id * 32768 + (unicode(substr(lang, 1, 1)) - 96) * 729
+            + (unicode(substr(lang, 2, 1)) - 96) * 27
+            + coalesce(unicode(substr(lang, 3, 1)) - 96, 0),
+        article_id, lang, title, summary, body
+    FROM translations;
+    """,
+    # 3: what the public sees, in board order, as covering indexes: counting the public
+    # articles (the board's total) reads only the index, and pages stay index-ordered.
+    """
+    CREATE INDEX articles_public ON articles (status, published_us, id);
+    CREATE INDEX articles_public_category ON articles (status, category, published_us, id);
+    """,
+    # 4: the number of the last batch of hits each running process added, committed with
+    # the batch, so that a reader's snapshot tells which batches it holds (hits.py).
+    """
+    CREATE TABLE hit_flushes (
+        process TEXT PRIMARY KEY,   -- a random token per running process
+        batch   INTEGER NOT NULL
+    );
+    """,
+    # 5: each text's body rendered and sanitized at write time (bodies.py), so a page view
+    # only reads it; NULL until rendered. The search index follows only the texts it
+    # indexes, so filling the column leaves it alone.
+    """
+    ALTER TABLE translations ADD COLUMN body_html TEXT;
+    DROP TRIGGER search_texts_update;
+    CREATE TRIGGER search_texts_update AFTER UPDATE OF title, summary, body ON translations
+    BEGIN
+        DELETE FROM search_texts WHERE rowid = old.article_id * 32768
+            + (unicode(substr(old.lang, 1, 1)) - 96) * 729
+            + (unicode(substr(old.lang, 2, 1)) - 96) * 27
+            + coalesce(unicode(substr(old.lang, 3, 1)) - 96, 0);
+        INSERT INTO search_texts (rowid, article_id, lang, title, summary, body)
+        VALUES (
+            new.article_id * 32768 + (unicode(substr(new.lang, 1, 1)) - 96) * 729
+                + (unicode(substr(new.lang, 2, 1)) - 96) * 27
+                + coalesce(unicode(substr(new.lang, 3, 1)) - 96, 0),
+            new.article_id, new.lang, new.title, new.summary, new.body
+        );
+    END;
+    """,
+    # 6: values fixed when the site is made, e.g. the authority of its feed ids.
+    """
+    CREATE TABLE site_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+    # 7: bodies are rendered with their headings one level down (render.py: the page
+    # title is the one <h1>); forget the ones rendered before, so that `serve` renders
+    # them again (fill_bodies) and pages render them on the fly until then.
+    """
+    UPDATE translations SET body_html = NULL;
+    """,
+]
+
+
+def migrate(path: Path) -> int:
+    """Bring the database file to the newest schema; returns the schema version.
+
+    Synchronous on purpose: `serve` runs it once before starting any worker process.
+    Processes starting together take turns on a lock file beside the database, so each
+    migration runs once: the version is read only while holding it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".migrate-lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _migrate(path)
+
+
+def _migrate(path: Path) -> int:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            try:
+                conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        return len(MIGRATIONS) if version < len(MIGRATIONS) else version
+    finally:
+        conn.close()

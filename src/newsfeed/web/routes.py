@@ -1,0 +1,63 @@
+"""The whole URL map, in one place.
+
+Every handler is added through `wrap` (the app passes `middleware.guard` with its
+response finishing), so each route renders its errors and gets its headers without an
+aiohttp middleware on the hot path. The last route catches everything else (404/405).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+from newsfeed.web import guard as middleware
+from newsfeed.web.guard import Handler
+from newsfeed.web.keys import settings_key
+from newsfeed.web.views import api, feeds, ops, pages, static
+
+Wrap = Callable[[Handler], Handler]
+
+
+def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
+    r = app.router
+    expect = middleware.expecting(wrap(middleware.unmet_expectation))
+
+    def get(path: str, handler: Handler, name: str) -> None:
+        r.add_get(path, wrap(handler), name=name, expect_handler=expect)  # HEAD too
+
+    def add(method: str, path: str, handler: Handler, name: str) -> None:
+        r.add_route(method, path, wrap(handler), name=name, expect_handler=expect)
+
+    # operations
+    get("/healthz", ops.healthz, "healthz")
+    get("/metrics", ops.metrics, "metrics")
+    # feeds
+    get("/{lang}/feed.rss", feeds.rss, "feed-rss")
+    get("/{lang}/feed.atom", feeds.atom, "feed-atom")
+    get("/{lang}/feed.json", feeds.json_feed, "feed-json")
+    # JSON API
+    get("/api/v1/openapi.json", api.openapi_document, "api-openapi")
+    get("/api/v1/articles", api.list_articles, "api-articles")
+    add("POST", "/api/v1/articles", api.create_article, "api-create")
+    get("/api/v1/articles/{id}", api.get_article, "api-article")
+    add("PATCH", "/api/v1/articles/{id}", api.patch_article, "api-patch")
+    add("DELETE", "/api/v1/articles/{id}", api.delete_article, "api-delete")
+    add("POST", "/api/v1/articles/{id}/hits", api.count_hit, "api-hits")
+    add("PUT", "/api/v1/articles/{id}/translations/{lang}", api.put_translation, "api-put-text")
+    add(
+        "DELETE",
+        "/api/v1/articles/{id}/translations/{lang}",
+        api.delete_translation,
+        "api-delete-text",
+    )
+    # public pages (HTML, localized)
+    get("/", pages.root, "root")
+    get("/static/{name}", static.static_file, "static")
+    for lang in app[settings_key].langs:  # only real languages, so /metrics stays itself
+        get(f"/{lang}", pages.language_root, f"language-root-{lang}")
+    get("/{lang}/", pages.board, "board")
+    get("/{lang}/articles/{id}", pages.article, "article")
+    get("/{lang}/search", pages.search_page, "search")
+    # everything else: 404, or 405 with Allow where another route has the path
+    add("*", r"/{unmatched:[\s\S]*}", middleware.unmatched, "unmatched")  # newlines too

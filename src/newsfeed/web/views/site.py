@@ -1,0 +1,88 @@
+"""What every public page shares: its language and query parameters, the layout's
+context (absolute links, alternates, feeds, assets), and the HTML response."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from newsfeed import problems, validation
+from newsfeed.i18n import Language
+from newsfeed.web.keys import assets_key, languages_key, settings_key
+
+
+def language_of(request: web.Request) -> Language:
+    language = request.app[languages_key].get(request.match_info["lang"])
+    if language is None:
+        raise problems.not_found(f"{request.match_info['lang']!r} is not a language of this site.")
+    return language
+
+
+def page_number(request: web.Request) -> int:
+    raw = request.query.get("page", "1")
+    number = validation.positive_id(raw)
+    if number is None or number > 1_000_000:
+        raise problems.bad_request("page must be a whole number from 1.")
+    return number
+
+
+def category_of(request: web.Request) -> str | None:
+    return validation.category_param(request.query)
+
+
+def context(
+    request: web.Request,
+    language: Language,
+    here: str | None = None,
+    *,
+    exists_in: Collection[str] | None = None,
+    x_default: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """What every page's layout needs: languages, absolute links, feeds, assets.
+
+    `here` is the page's path after the language (with its query), normalized by the
+    handler; by default the request's own. The hreflang alternates name the same page in
+    every language in which it exists (`exists_in`, by default all), itself included,
+    plus `x-default` (`x_default`, a path; by default the default language's page).
+    """
+    app = request.app
+    base = app[settings_key].base_url
+    if here is None:
+        rest = request.rel_url.raw_path[len(language.code) + 1 :]
+        query = request.rel_url.raw_query_string
+        here = rest + (f"?{query}" if query else "")
+    languages = app[languages_key]
+    codes = [code for code in languages.codes if exists_in is None or code in exists_in]
+    default = x_default if x_default is not None else f"/{languages.default.code}{here}"
+    return {
+        "language": language,
+        "lang": language.code,
+        "languages": languages,
+        "base_url": base,
+        "canonical": f"{base}/{language.code}{here}",
+        "alternates": [(code, f"{base}/{code}{here}") for code in codes]
+        + [("x-default", f"{base}{default}")],
+        "static": app[assets_key].url,
+        **extra,
+    }
+
+
+def render(
+    request: web.Request, name: str, context: dict[str, Any], status: int = 200
+) -> web.Response:
+    response = aiohttp_jinja2.render_template(name, request, context, status=status)
+    response.headers["Content-Language"] = context["lang"]
+    return response
+
+
+def html(language: Language, body: bytes) -> web.Response:
+    return web.Response(
+        body=body,
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Content-Language": language.code},
+    )
