@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from newsfeed import model as articles
-from newsfeed.feeds import archives
+from newsfeed.feeds import archives, authority
 from newsfeed.feeds import build as syndication
 from newsfeed.feeds.built import CACHE_CONTROL, Built, assemble
 from newsfeed.feeds.months import Month
@@ -83,10 +83,12 @@ class FeedCache:
         self._building: dict[tuple[str, Any], asyncio.Future[Any]] = {}
         self._epoch = 0  # bumped by every invalidation: a build that saw one is not kept
         self._executor: ThreadPoolExecutor | None = None
+        self._authority = ""  # the feed ids', read once when the cache starts
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[FeedCache]:
-        """Own the build thread; release it on exit."""
+        """Read the feed ids' authority (once); own the build thread; release it on exit."""
+        self._authority = await authority.tag_authority(self._store, self._settings.base_url)
         # One thread: feedgen's date formatting flips the process locale while it works.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feeds")
         try:
@@ -178,6 +180,7 @@ class FeedCache:
             category=category,
             title=f"{title} · {category}" if category else title,
             updated=updated,
+            authority=self._authority,
             hub=self.hub_url,
         )
 

@@ -94,7 +94,13 @@ MIGRATIONS: list[str] = [
         batch   bigint NOT NULL
     );
     """,
-    # 2: what the SQLite store's migration 7 adds: the publication instants a write
+    # 2: as the SQLite store's migration 7: bodies are rendered with their headings one
+    # level down (the page title is the one <h1>); forget the ones rendered before, so
+    # that `serve` renders them again (fill_bodies).
+    """
+    UPDATE translations SET body_html = NULL;
+    """,
+    # 3: what the SQLite store's migration 8 adds: the publication instants a write
     # touched, in the change log; WebSub subscriptions, announced versions, deliveries.
     """
     ALTER TABLE changes ADD COLUMN published_us bigint;

@@ -143,7 +143,13 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
-    # 7: partner feeds. The change log also names the publication instants a write
+    # 7: bodies are rendered with their headings one level down (render.py: the page
+    # title is the one <h1>); forget the ones rendered before, so that `serve` renders
+    # them again (fill_bodies) and pages render them on the fly until then.
+    """
+    UPDATE translations SET body_html = NULL;
+    """,
+    # 8: partner feeds. The change log also names the publication instants a write
     # touched (the article's now, and before when it was re-dated), so exactly the month
     # archives holding them are rebuilt, and whether the public could see it. WebSub:
     # verified subscriptions, the version of each topic last announced, and one pending
@@ -190,8 +196,9 @@ MIGRATIONS: list[str] = [
 ]
 
 
-def migrate(path: Path) -> int:
-    """Bring the database file to the newest schema; returns the schema version.
+def migrate(path: Path, upto: int | None = None) -> int:
+    """Bring the database file to the newest schema (or to version `upto`, as tests make
+    an older database); returns the schema version.
 
     Synchronous on purpose: `serve` runs it once before starting any worker process.
     Processes starting together take turns on a lock file beside the database, so each
@@ -200,16 +207,16 @@ def migrate(path: Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".migrate-lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _migrate(path)
+        return _migrate(path, len(MIGRATIONS) if upto is None else upto)
 
 
-def _migrate(path: Path) -> int:
+def _migrate(path: Path, upto: int) -> int:
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for number, script in enumerate(MIGRATIONS[version:upto], start=version + 1):
             try:
                 conn.executescript(
                     f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
@@ -218,6 +225,6 @@ def _migrate(path: Path) -> int:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        return len(MIGRATIONS) if version < len(MIGRATIONS) else version
+        return max(version, min(upto, len(MIGRATIONS)))
     finally:
         conn.close()
