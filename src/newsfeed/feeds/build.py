@@ -24,8 +24,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension  # type: ignore[i
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from feedgen.util import xml_elem  # type: ignore[import-untyped]
 
-from newsfeed import render
-from newsfeed.feeds.topics import Topic
+from newsfeed import render, urls
 from newsfeed.model import Article
 
 MEDIA_TYPES = {
@@ -58,7 +57,9 @@ class Channel:
     current: str | None = None  # an archive's way back to the subscription document
 
     def feed_url(self, fmt: str) -> str:
-        return self.self_url or Topic(self.lang, fmt, self.category).url(self.base_url)
+        return self.self_url or urls.absolute(
+            self.base_url, urls.feed(self.lang, fmt, self.category)
+        )
 
     def extra_links(self) -> list[dict[str, str]]:
         """The links after rel=self and before the alternate page, in a fixed order."""
@@ -72,10 +73,10 @@ class Channel:
 
     @property
     def page_url(self) -> str:
-        return f"{self.base_url}/{self.lang}/{self._query}"
+        return urls.absolute(self.base_url, urls.board(self.lang, category=self.category))
 
     def article_url(self, article_id: int, lang: str | None = None) -> str:
-        return f"{self.base_url}/{lang or self.lang}/articles/{article_id}"
+        return urls.absolute(self.base_url, urls.article(lang or self.lang, article_id))
 
     @property
     def host(self) -> str:
@@ -90,10 +91,6 @@ class Channel:
         """Stable per article and language: editing the text never changes it, nor does a
         new base URL (the authority is the site's, fixed in its database)."""
         return f"tag:{self.authority or self.host},{TAG_YEAR}:article/{article_id}/{self.lang}"
-
-    @property
-    def _query(self) -> str:
-        return f"?category={self.category}" if self.category else ""
 
 
 def entry_updated(article: Article, lang: str) -> datetime:

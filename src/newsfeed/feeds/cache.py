@@ -28,11 +28,12 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from newsfeed import model as articles
+from newsfeed import urls
 from newsfeed.feeds import archives, authority
 from newsfeed.feeds import build as syndication
 from newsfeed.feeds.built import CACHE_CONTROL, Built, assemble
 from newsfeed.feeds.months import Month
-from newsfeed.feeds.topics import HUB_PATH, Topic
+from newsfeed.feeds.topics import Topic
 from newsfeed.model import Change
 from newsfeed.settings import Settings
 from newsfeed.store import Store
@@ -75,7 +76,7 @@ class FeedCache:
         self._store = store
         self._settings = settings
         self.zone = ZoneInfo(settings.timezone)
-        self.hub_url = f"{settings.base_url}{HUB_PATH}"
+        self.hub_url = urls.absolute(settings.base_url, urls.HUB)
         host = urlsplit(settings.base_url).hostname or "localhost"
         self._titles = {lang: (titles or {}).get(lang) or host for lang in settings.langs}
         self._entries: dict[Key, Built] = {}

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from xml.sax.saxutils import quoteattr
 
 from newsfeed import model as articles
+from newsfeed import urls
 from newsfeed.model import SitemapRow
 from newsfeed.store import Store
 
@@ -30,23 +31,27 @@ class Url:
     alternates: tuple[tuple[str, str], ...]  # (hreflang, href), itself included
 
 
-def urls(rows: Sequence[SitemapRow], base_url: str, langs: Sequence[str]) -> list[Url]:
+def entries(rows: Sequence[SitemapRow], base_url: str, langs: Sequence[str]) -> list[Url]:
     """The boards, then each article's page in each language it has, by number."""
     found: list[Url] = []
     newest: datetime | None = None
+
+    def page(lang: str, article_id: int) -> str:
+        return urls.absolute(base_url, urls.article(lang, article_id))
+
     for row in rows:
         published = datetime.fromisoformat(row.published_at)
         mine = [lang for lang in langs if lang in row.text_updated]
         default = row.original_lang if row.original_lang in mine else (mine or [""])[0]
-        links = tuple((lang, f"{base_url}/{lang}/articles/{row.id}") for lang in mine)
+        links = tuple((lang, page(lang, row.id)) for lang in mine)
         if len(links) > 1:
-            links += (("x-default", f"{base_url}/{default}/articles/{row.id}"),)
+            links += (("x-default", page(default, row.id)),)
         for lang in mine:
             lastmod = max(published, datetime.fromisoformat(row.text_updated[lang]))
             newest = lastmod if newest is None else max(newest, lastmod)
-            found.append(Url(f"{base_url}/{lang}/articles/{row.id}", lastmod, links))
-    boards = tuple((lang, f"{base_url}/{lang}/") for lang in langs)
-    boards += (("x-default", f"{base_url}/"),)
+            found.append(Url(page(lang, row.id), lastmod, links))
+    boards = tuple((lang, urls.absolute(base_url, urls.board(lang))) for lang in langs)
+    boards += (("x-default", urls.absolute(base_url, urls.root())),)
     return [Url(href, newest, boards) for _, href in boards[:-1]] + found
 
 
@@ -79,7 +84,8 @@ def index(base_url: str, pages: Sequence[Sequence[Url]]) -> bytes:
         f'<sitemapindex xmlns="{SITEMAP_NS}">',
     ]
     for number, page in enumerate(pages, start=1):
-        lines.append(f"<sitemap><loc>{_text(f'{base_url}/sitemap-{number}.xml')}</loc>")
+        loc = urls.absolute(base_url, urls.sitemap_part(number))
+        lines.append(f"<sitemap><loc>{_text(loc)}</loc>")
         newest = max((u.lastmod for u in page if u.lastmod is not None), default=None)
         if newest is not None:
             lines.append(f"<lastmod>{_w3c(newest)}</lastmod>")
@@ -126,7 +132,7 @@ class Sitemaps:
 
     async def _build(self) -> None:
         seq, now = self._version(), self.clock()
-        found = urls(await self._store.sitemap_rows(now), self._base, self._langs)
+        found = entries(await self._store.sitemap_rows(now), self._base, self._langs)
         self._stale_at = await self._store.next_due(now)
         pages = [found[i : i + self.per_file] for i in range(0, len(found), self.per_file)]
         if len(pages) <= 1:

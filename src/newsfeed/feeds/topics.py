@@ -1,5 +1,6 @@
-"""Every feed document's address, both ways: a `Topic` builds its URL (the documents'
-rel=self, the hub's topic) and a URL parses back into one (`hub.topic` of a request).
+"""Every feed document's address, both ways: a `Topic` builds its URL with `urls.py` (the
+documents' rel=self, the hub's topic) and a URL parses back into one (`hub.topic` of a
+request).
 
 The URL of a topic is the one form the service itself publishes; a subscription names
 exactly that string, so a topic and its subscribers are found again by equality.
@@ -12,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from newsfeed import urls
 from newsfeed.feeds.months import Month
 
 FORMATS = ("rss", "atom", "json")
-HUB_PATH = "/websub"  # the WebSub hub, which every document names as rel="hub"
 _CATEGORY_RE = re.compile(r"[a-z0-9-]{1,40}")
 _FEED_RE = re.compile(r"/([a-z]{2,3})/feed\.(rss|atom|json)")
 _ARCHIVE_RE = re.compile(r"/([a-z]{2,3})/archive/(\d{4}-\d{2})\.atom")
@@ -38,12 +39,11 @@ class Topic:
     @property
     def path(self) -> str:
         if self.month is not None:
-            return f"/{self.lang}/archive/{self.month}.atom"
-        query = f"?category={self.category}" if self.category else ""
-        return f"/{self.lang}/feed.{self.fmt}{query}"
+            return urls.archive(self.lang, str(self.month))
+        return urls.feed(self.lang, self.fmt, self.category)
 
     def url(self, base_url: str) -> str:
-        return f"{base_url}{self.path}"
+        return urls.absolute(base_url, self.path)
 
     @classmethod
     def parse(cls, url: str, base_url: str, langs: Sequence[str]) -> Topic | None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from newsfeed import urls
 from newsfeed.web import guard as middleware
 from newsfeed.web.guard import Handler
 from newsfeed.web.keys import settings_key
@@ -33,22 +34,22 @@ def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
     get("/healthz", ops.healthz, "healthz")
     get("/metrics", ops.metrics, "metrics")
     # feeds
-    get("/{lang}/feed.rss", feeds.rss, "feed-rss")
-    get("/{lang}/feed.atom", feeds.atom, "feed-atom")
-    get("/{lang}/feed.json", feeds.json_feed, "feed-json")
-    get("/{lang}/archive/{month}.atom", feeds.archive, "feed-archive")
+    get(urls.FEED["rss"], feeds.rss, "feed-rss")
+    get(urls.FEED["atom"], feeds.atom, "feed-atom")
+    get(urls.FEED["json"], feeds.json_feed, "feed-json")
+    get(urls.ARCHIVE, feeds.archive, "feed-archive")
     # partners and crawlers
-    add("POST", "/websub", partner.hub, "websub")
-    get("/sitemap.xml", partner.sitemap, "sitemap")
-    get("/sitemap-{number}.xml", partner.sitemap_part, "sitemap-part")
-    get("/robots.txt", partner.robots, "robots")
+    add("POST", urls.HUB, partner.hub, "websub")
+    get(urls.SITEMAP, partner.sitemap, "sitemap")
+    get(urls.SITEMAP_PART, partner.sitemap_part, "sitemap-part")
+    get(urls.ROBOTS, partner.robots, "robots")
     # JSON API
     get("/api/v1/openapi.json", api.openapi_document, "api-openapi")
-    get("/api/v1/articles", api.list_articles, "api-articles")
-    add("POST", "/api/v1/articles", api.create_article, "api-create")
-    get("/api/v1/articles/{id}", api.get_article, "api-article")
-    add("PATCH", "/api/v1/articles/{id}", api.patch_article, "api-patch")
-    add("DELETE", "/api/v1/articles/{id}", api.delete_article, "api-delete")
+    get(urls.API_ARTICLES, api.list_articles, "api-articles")
+    add("POST", urls.API_ARTICLES, api.create_article, "api-create")
+    get(urls.API_ARTICLE, api.get_article, "api-article")
+    add("PATCH", urls.API_ARTICLE, api.patch_article, "api-patch")
+    add("DELETE", urls.API_ARTICLE, api.delete_article, "api-delete")
     add("POST", "/api/v1/articles/{id}/hits", api.count_hit, "api-hits")
     add("PUT", "/api/v1/articles/{id}/translations/{lang}", api.put_translation, "api-put-text")
     add(
@@ -58,12 +59,12 @@ def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
         "api-delete-text",
     )
     # public pages (HTML, localized)
-    get("/", pages.root, "root")
-    get("/static/{name}", static.static_file, "static")
+    get(urls.ROOT, pages.root, "root")
+    get(urls.STATIC, static.static_file, "static")
     for lang in app[settings_key].langs:  # only real languages, so /metrics stays itself
         get(f"/{lang}", pages.language_root, f"language-root-{lang}")
-    get("/{lang}/", pages.board, "board")
-    get("/{lang}/articles/{id}", pages.article, "article")
-    get("/{lang}/search", pages.search_page, "search")
+    get(urls.BOARD, pages.board, "board")
+    get(urls.ARTICLE, pages.article, "article")
+    get(urls.SEARCH, pages.search_page, "search")
     # everything else: 404, or 405 with Allow where another route has the path
     add("*", r"/{unmatched:[\s\S]*}", middleware.unmatched, "unmatched")  # newlines too

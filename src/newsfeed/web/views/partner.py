@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from newsfeed import problems
+from newsfeed import problems, urls
 from newsfeed.feeds import websub
 from newsfeed.model import to_us, utcnow
 from newsfeed.web import callbacks, security
@@ -92,6 +92,6 @@ async def _sitemap_file(request: web.Request, number: int) -> web.Response:
 
 
 async def robots(request: web.Request) -> web.Response:
-    base = request.app[settings_key].base_url
-    text = f"User-agent: *\nDisallow: /desk/\nDisallow: /api/\n\nSitemap: {base}/sitemap.xml\n"
+    sitemap = urls.absolute(request.app[settings_key].base_url, urls.SITEMAP)
+    text = f"User-agent: *\nDisallow: /desk/\nDisallow: /api/\n\nSitemap: {sitemap}\n"
     return web.Response(text=text, headers={"Cache-Control": "public, max-age=3600"})
