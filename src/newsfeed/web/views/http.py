@@ -55,3 +55,10 @@ async def read_json(request: web.Request) -> Any:
         ) from None
     except RecursionError:
         raise problems.bad_request("The body is nested too deeply.") from None
+
+
+async def read_optional_json(request: web.Request) -> Any:
+    """A JSON body that may be left out (None), e.g. POST .../confirm; else as read_json."""
+    if not request.body_exists:
+        return None
+    return await read_json(request)
