@@ -61,8 +61,13 @@ def with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
         return pool.submit(asyncio.run, run()).result()
 
 
-def add_editor(settings: Settings, name: str, role: auth.Role = auth.Role.EDITOR) -> str:
-    return with_store(settings, lambda store: auth.add_editor(store, name, role))
+def add_editor(
+    settings: Settings,
+    name: str,
+    role: auth.Role = auth.Role.EDITOR,
+    langs: list[str] | None = None,
+) -> str:
+    return with_store(settings, lambda store: auth.add_editor(store, name, role, langs))
 
 
 def revoke_editor(settings: Settings, name: str) -> bool:
