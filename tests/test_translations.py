@@ -10,12 +10,12 @@ from aiohttp.test_utils import TestClient
 from conftest import add_editor, assert_problem_body, bearer, create, snapshot
 
 from newsfeed import auth
-from newsfeed.settings import Settings
 
 KO_V1 = {
     "title": "첨단재생의학센터 개소",
     "summary": "세포치료 연구와 진료를 한곳에서 합니다.",
-    "body": "의료원이 첨단재생의학센터를 열었습니다.\n\n센터는 3층에 있습니다.\n\n문의는 홍보팀으로.",
+    "body": "의료원이 첨단재생의학센터를 열었습니다.\n\n"
+    "센터는 3층에 있습니다.\n\n문의는 홍보팀으로.",
     "author": "홍보팀",
 }
 EN_V1 = {

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from newsfeed import auth, seed, server
+from newsfeed import auth, seed, server, status_table, workflow
 from newsfeed.render import markdown_html
 from newsfeed.settings import Settings, SettingsError
 from newsfeed.store import Store, StoreUnavailable, open_store
@@ -68,9 +68,14 @@ def _parser() -> argparse.ArgumentParser:
         default="editor",
         help="editors do everything; translators may only put translations (default editor)",
     )
+    add.add_argument(
+        "--langs",
+        metavar="LANGS",
+        help="a translator's languages, comma separated, e.g. en,ja (default: all)",
+    )
     esub.add_parser(
         "list",
-        help="list editors, their roles and whether they are revoked",
+        help="list editors, their roles, languages and whether they are revoked",
         description="List editors (tokens are never shown).",
     )
     revoke = esub.add_parser(
@@ -79,6 +84,29 @@ def _parser() -> argparse.ArgumentParser:
         description="Revoke the named editor's token at once.",
     )
     revoke.add_argument("name")
+    rotate = esub.add_parser(
+        "rotate",
+        help="give an editor a new token; prints it once, on the last line",
+        description="Make a new token for the named editor and print it; the old one ends at once.",
+    )
+    rotate.add_argument("name")
+    translations = sub.add_parser(
+        "translations",
+        help="the translation status board",
+        description="Translation work to do, as the API's /api/v1/translations shows it.",
+    )
+    tsub = translations.add_subparsers(dest="translations_command", required=True, metavar="ACTION")
+    status = tsub.add_parser(
+        "status",
+        help="every article with the state of its text in one language, as a table",
+        description="List every article (public or not) with its text's state in LANG "
+        "(missing, stale, current), the last change of the original that concerns "
+        "translations, and hits; then the count of each state.",
+    )
+    status.add_argument("--lang", required=True, help="one of NEWSFEED_LANGS")
+    status.add_argument("--state", choices=list(workflow.STATES), help="keep only this state")
+    status.add_argument("--category", help="keep only this category")
+    status.add_argument("--order", choices=list(workflow.ORDERS), default="newest")
     return parser
 
 
@@ -109,6 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"added {added} sample articles" if added else "database has articles; seed skipped"
             )
             return 0
+        if args.command == "translations":
+            return asyncio.run(
+                _with_store(
+                    settings, lambda store: status_table.print_status(store, settings, args)
+                )
+            )
         return asyncio.run(_with_store(settings, lambda store: _editor(store, args)))
     except StoreUnavailable as exc:
         print(f"newsfeed: the database does not answer: {exc}", file=sys.stderr)
@@ -150,8 +184,9 @@ def _backup(settings: Settings, path: Path) -> int:
 
 async def _editor(store: Store, args: argparse.Namespace) -> int:
     if args.editor_command == "add":
+        langs = None if args.langs is None else [x.strip() for x in args.langs.split(",")]
         try:
-            token = await auth.add_editor(store, args.name, auth.Role(args.role))
+            token = await auth.add_editor(store, args.name, auth.Role(args.role), langs)
         except ValueError as exc:
             print(f"newsfeed: {exc}", file=sys.stderr)
             return 1
@@ -161,7 +196,16 @@ async def _editor(store: Store, args: argparse.Namespace) -> int:
     if args.editor_command == "list":
         for record in await store.list_editors():
             state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
-            print(f"{record.name}\t{record.role.value}\t{record.created_at}\t{state}")
+            langs = ",".join(sorted(record.langs)) if record.langs else "all languages"
+            print(f"{record.name}\t{record.role.value}\t{langs}\t{record.created_at}\t{state}")
+        return 0
+    if args.editor_command == "rotate":
+        token = await auth.rotate_editor(store, args.name)
+        if token is None:
+            print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)
+            return 1
+        print(f"new token for {args.name!r}, shown this once; the old one no longer works:")
+        print(token)
         return 0
     if not await auth.revoke_editor(store, args.name):
         print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)
