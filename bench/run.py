@@ -7,6 +7,8 @@ own migrations, so its triggers fill the search index), then serves it with
   baseline      a hello-world aiohttp handler served the way `newsfeed serve` serves
   api article   GET /api/v1/articles/{random id}
   page          GET /ko/articles/{random id}   (each 200 counts a hit)
+  page zipf     the same, ids drawn from a Zipf distribution (s = 1.1), as readers do:
+                a few articles take most views
   board         GET /ko/
   feed          GET /ko/feed.rss
   feed 304      GET /ko/feed.rss with If-None-Match: the current ETag
@@ -52,6 +54,7 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 PATHS: tuple[tuple[str, str, str, str, bool, float], ...] = (
     ("api article", "GET", "/api/v1/articles/{id}", "", False, 0.60),
     ("page (+hit)", "GET", "/ko/articles/{id}", "", True, 0.50),
+    ("page zipf (+hit)", "GET", "/ko/articles/{zipf}", "", True, 0.50),
     ("board /ko/", "GET", "/ko/", "", False, 0.40),
     ("feed rss", "GET", "/ko/feed.rss", "", False, 0.80),
     ("feed 304", "GET", "/ko/feed.rss", "If-None-Match: {etag}", False, 0.85),
@@ -77,6 +80,7 @@ CATEGORIES = ("news", "events", "notice", "research")
 
 def generate(path: Path, count: int) -> float:
     """`count` published bilingual articles, oldest first; seconds it took."""
+    from newsfeed.render import markdown_html
     from newsfeed.store.sqlite import bodies
     from newsfeed.store.sqlite import schema as db
 
@@ -111,7 +115,7 @@ def generate(path: Path, count: int) -> float:
         )
     conn.execute("COMMIT")
     conn.close()
-    bodies.fill(path)  # the rendered bodies the service stores with every write
+    bodies.fill(path, markdown_html)  # the rendered bodies the service stores with every write
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -332,7 +336,7 @@ def main() -> int:
         for name, method, template, header, counts, _ in PATHS:
             if args.only and args.only not in name:
                 continue
-            probe = template.replace("{id}", "1")
+            probe = template.replace("{id}", "1").replace("{zipf}", "1")
             if method == "GET" and not route_exists(port, probe):
                 skipped.append(name)
                 continue

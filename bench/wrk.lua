@@ -1,5 +1,7 @@
 -- Requests for one benchmark path, configured by environment variables:
---   BENCH_PATH    the path; "{id}" becomes a random article id from 1 to BENCH_MAX_ID
+--   BENCH_PATH    the path; "{id}" becomes a random article id from 1 to BENCH_MAX_ID,
+--                 "{zipf}" one drawn from a Zipf distribution (s = 1.1) over the same ids,
+--                 rank 1 being the newest article
 --   BENCH_METHOD  GET (default) or POST
 --   BENCH_HEADER  one extra "Name: value" header (e.g. If-None-Match)
 -- At the end it prints one line, "BENCH {json}", that run.py reads: responses, their
@@ -15,15 +17,39 @@ if extra and extra ~= "" then
   headers[name] = value
 end
 local random_id = path:find("{id}", 1, true) ~= nil
+local zipf_id = path:find("{zipf}", 1, true) ~= nil
+local cumulative = {}
 
 function init(args)
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
+  if zipf_id then
+    local total = 0
+    for rank = 1, max_id do
+      total = total + rank ^ -1.1
+      cumulative[rank] = total
+    end
+    for rank = 1, max_id do
+      cumulative[rank] = cumulative[rank] / total
+    end
+  end
+end
+
+-- The rank whose cumulative probability first reaches u (binary search).
+local function zipf_rank()
+  local u, low, high = math.random(), 1, max_id
+  while low < high do
+    local mid = math.floor((low + high) / 2)
+    if cumulative[mid] < u then low = mid + 1 else high = mid end
+  end
+  return low
 end
 
 function request()
   local p = path
   if random_id then
     p = path:gsub("{id}", tostring(math.random(1, max_id)))
+  elseif zipf_id then
+    p = path:gsub("{zipf}", tostring(max_id + 1 - zipf_rank()))
   end
   return wrk.format(method, p, headers)
 end

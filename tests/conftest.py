@@ -4,8 +4,10 @@ database); helpers every test file uses."""
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,14 +38,105 @@ def sqlite_settings(tmp_path: Path, **env: str) -> Settings:
     return result
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+STORES = ("sqlite", "postgres")
+
+
+@pytest.fixture(params=STORES)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The HTTP-level suite runs on both stores: a fresh SQLite file, or a fresh
+    PostgreSQL database made from a migrated template."""
+    if request.param == "postgres":
+        return settings_for(request.getfixturevalue("pg_url"))
     return sqlite_settings(tmp_path)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: reads or writes the SQLite file itself")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked sqlite_only runs on the SQLite store alone."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_pg = params is not None and params.params.get("settings") == "postgres"
+        (drop if on_pg and item.get_closest_marker("sqlite_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+# --- PostgreSQL ------------------------------------------------------------------------
+# NEWSFEED_TEST_PG names a database the tests may connect to (its server must let that
+# role create databases); `.ci/run` sets it and NEWSFEED_REQUIRE_PG=1, which turns the
+# skip of a machine without PostgreSQL into a failure.
+
+_numbers = itertools.count(1)
+
+
+def _pg_or_skip() -> str:
+    url = os.environ.get("NEWSFEED_TEST_PG")
+    if url:
+        return url
+    reason = "no PostgreSQL: set NEWSFEED_TEST_PG (`.ci/postgres` prints a URL)"
+    if os.environ.get("NEWSFEED_REQUIRE_PG") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _on_database(url: str, name: str) -> str:
+    head, _, _ = url.rpartition("/")
+    return f"{head}/{name}"
+
+
+def _admin(url: str, *statements: str) -> None:
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A database migrated once per run; each test's database is a copy of it."""
+    url = _pg_or_skip()
+    name = f"nf_template_{os.getpid()}"
+    _admin(
+        url,
+        f"DROP DATABASE IF EXISTS {name}",
+        f"CREATE DATABASE {name} TEMPLATE template0 "
+        "ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'",
+    )
+    with_store(settings_for(_on_database(url, name)), lambda store: asyncio.sleep(0))
+    yield name
+    _admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
-async def client(aiohttp_client: Callable[..., Any], settings: Settings) -> TestClient:
-    return await aiohttp_client(create_app(settings))
+def pg_url(pg_template: str) -> Iterator[str]:
+    """A fresh, migrated, empty PostgreSQL database (CREATE DATABASE … TEMPLATE: ~40 ms)."""
+    url = _pg_or_skip()
+    name = f"nf_test_{os.getpid()}_{next(_numbers)}"
+    _admin(url, f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    yield _on_database(url, name)
+    _admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Callable[..., Any], settings: Settings
+) -> AsyncIterator[TestClient]:
+    test_client = await aiohttp_client(create_app(settings))
+    yield test_client
+    await test_client.close()  # the app's cleanup (final hit flush) before the database goes
 
 
 def with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:

@@ -9,6 +9,7 @@ import json
 import sqlite3
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 from conftest import (
     BASE_URL,
@@ -436,6 +437,7 @@ async def test_translator_may_only_put_translations(
     ).status == 200
 
 
+@pytest.mark.sqlite_only
 async def test_token_is_never_stored_in_clear(settings, editor_token):
     raw = settings.db_path.read_bytes()
     wal = settings.db_path.with_name(settings.db_path.name + "-wal")
@@ -613,6 +615,7 @@ def snapshot_of(client: TestClient) -> dict[str, list[dict[str, Any]]]:
     return snapshot(client.server.app[settings_key])
 
 
+@pytest.mark.sqlite_only
 def test_snapshot_reads_the_real_file(settings):
     conn = sqlite3.connect(settings.db_path)
     conn.execute(

@@ -1,15 +1,18 @@
 """Bodies rendered at write time: stored with every write, filled for older texts, and
-what the article page shows."""
+what the article page shows. These read and write the SQLite file itself."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
+import pytest
 from conftest import bearer, create, with_store
 
 from newsfeed import render
 from newsfeed.render import markdown_html
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def stored(path: Path, article_id: int) -> dict[str, str | None]:

@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import add_editor, bearer, create, free_port, settings_for
+from conftest import add_editor, bearer, create, free_port, settings_for, snapshot, with_store
 
 from newsfeed import auth, hits
 from newsfeed.settings import Settings
@@ -27,11 +27,9 @@ from newsfeed.web.keys import counter_key
 
 
 def stored_hits(settings: Settings, article_id: int) -> int:
-    conn = sqlite3.connect(settings.db_path)
-    try:
-        return conn.execute("SELECT hits FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
-    finally:
-        conn.close()
+    found = with_store(settings, lambda store: store.article(article_id, public_only=False))
+    assert found is not None
+    return found.hits
 
 
 async def api_hits(client: TestClient, article_id: int) -> int:
@@ -148,11 +146,7 @@ async def test_reads_and_failures_count_nothing(no_timed_flush, client, editor_t
     )
 
     await client.app[counter_key].flush()
-    conn = sqlite3.connect(settings.db_path)
-    try:
-        assert conn.execute("SELECT sum(hits) FROM articles").fetchone()[0] == 0
-    finally:
-        conn.close()
+    assert all(row["hits"] == 0 for row in snapshot(settings)["articles"])
     assert client.app[counter_key].counted == 0
 
 
@@ -163,11 +157,10 @@ async def test_shutdown_flushes_pending_hits(no_timed_flush, client, editor_toke
     assert stored_hits(settings, article["id"]) == 0
     await client.close()  # runs the app's cleanup: the final flush
     assert stored_hits(settings, article["id"]) == 7
-    conn = sqlite3.connect(settings.db_path)
-    try:  # the process's flush marker goes with it
-        assert conn.execute("SELECT count(*) FROM hit_flushes").fetchone()[0] == 0
-    finally:
-        conn.close()
+    # the process's flush marker goes with it
+    assert (
+        with_store(settings, lambda store: store.hit_marker(client.app[counter_key]._token)) is None
+    )
 
 
 # --- several worker processes ---------------------------------------------------------

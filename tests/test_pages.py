@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import lxml.html
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import BASE_URL, bearer, create
+from conftest import BASE_URL, bearer, create, with_store
 
 from newsfeed.settings import Settings
 from newsfeed.web.keys import counter_key
@@ -34,18 +33,8 @@ def texts(doc: Any, xpath: str) -> list[str]:
 
 
 async def set_hits(settings: Settings, article_id: int, n: int) -> None:
-    """Give an article a stored count (as if n views had been flushed)."""
-    conn = sqlite3.connect(settings.db_path)
-    try:
-        with conn:
-            assert (
-                conn.execute(
-                    "UPDATE articles SET hits = hits + ? WHERE id = ?", (n, article_id)
-                ).rowcount
-                == 1
-            )
-    finally:
-        conn.close()
+    """Give an article a stored count (as if n views had been flushed by another process)."""
+    with_store(settings, lambda store: store.add_hits({article_id: n}, "another-process", 1))
 
 
 # --- language negotiation -----------------------------------------------------------

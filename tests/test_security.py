@@ -65,6 +65,7 @@ async def test_every_response_says_nosniff(
         assert "Content-Security-Policy" not in resp.headers
 
 
+@pytest.mark.sqlite_only
 async def test_tokens_are_stored_hashed_and_never_logged(
     client: TestClient, editor_token: str, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,0 +1,306 @@
+"""The PostgreSQL store: any number of newsfeed instances on one database.
+
+`NEWSFEED_DB=postgresql://user:password@host:5432/db`. The database must have a UTF-8
+LC_CTYPE (pg_trgm sees no Hangul otherwise; `open` refuses it, saying how to create one)
+and pg_trgm available (created by the first migration; a trusted extension, so the
+database's owner may). Modules, each owning one thing:
+
+- `connect`: the pool, timeouts, and which failures mean "unavailable" (rule 4);
+- `schema`: migrations under an advisory lock, and the LC_CTYPE check;
+- `reads`, `search`, `editors`, `hits`, `tables`: the questions, one statement each
+  where one snapshot matters;
+- `writes`: the editorial `WriteTx`, serialized by an advisory lock (rule 1);
+- `follow`: LISTEN/NOTIFY on a connection of its own, for `data_version` and
+  `wait_for_change` (rule 3).
+
+Every method that touches the database raises `StoreUnavailable` when it does not answer;
+reads are retried once when the connection they got had died (a server restart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any, TypeVar
+
+import asyncpg
+
+from newsfeed.model import Article, BoardRow, Change, Cursor, EditorRecord, SearchHit
+from newsfeed.store import StoreUnavailable
+from newsfeed.store.postgres import connect, editors, hits, reads, schema, search, tables
+from newsfeed.store.postgres.follow import Follower
+from newsfeed.store.postgres.writes import PostgresWriteTx, begin
+
+T = TypeVar("T")
+
+
+class PostgresStore:
+    kind = "postgres"
+
+    def __init__(self, pool: asyncpg.Pool, follower: Follower, timeout: float) -> None:
+        self._pool = pool
+        self._follower = follower
+        self._timeout = timeout
+        self._writes = 0  # writes this store committed: data_version moves with each
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        pool: int = 10,
+        timeout: float = 5.0,  # noqa: ASYNC109 - every statement's limit, not this call's
+        migrate: bool = True,
+    ) -> PostgresStore:
+        """Check the database, migrate it unless told not to, and open the pool and the
+        LISTEN connection. Raises `StoreUnavailable`, saying why, when it cannot."""
+        await _prepare(url, timeout, migrate)
+        opened = await connect.create_pool(url, size=pool, seconds=timeout)
+        follower = Follower(lambda: connect.connect(url, seconds=timeout), timeout)
+        try:
+            await follower.start()
+        except BaseException as exc:
+            opened.terminate()
+            if isinstance(exc, Exception) and connect.unavailable(exc):
+                raise connect.as_unavailable(exc) from exc
+            raise
+        return cls(opened, follower, timeout)
+
+    async def close(self) -> None:
+        await self._follower.stop()
+        try:
+            await asyncio.wait_for(self._pool.close(), self._timeout)
+        except (TimeoutError, asyncpg.PostgresError, OSError):
+            self._pool.terminate()
+
+    async def _read(self, call: Callable[..., Awaitable[T]], *args: Any) -> T:
+        return await connect.retrying(self._pool, self._timeout, call, *args)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[connect.Conn]:
+        """One transaction on a pooled connection; counted as a write once committed."""
+        async with connect.acquired(self._pool, self._timeout) as conn:
+            async with conn.transaction():
+                yield conn
+            self._writes += 1
+
+    async def ping(self) -> bool:
+        return bool(await self._read(_fetchval, "SELECT 1"))
+
+    # --- articles ---------------------------------------------------------------------
+
+    async def article(
+        self, article_id: int, *, public_only: bool = True, now: datetime | None = None
+    ) -> Article | None:
+        found = await self._read(reads.fetch, article_id)
+        if found is None or (public_only and not found.is_public(now)):
+            return None
+        return found
+
+    async def latest(
+        self,
+        *,
+        lang: str | None = None,
+        category: str | None = None,
+        limit: int = 20,
+        after: Cursor | None = None,
+        public_only: bool = True,
+        now: datetime | None = None,
+    ) -> list[Article]:
+        async def call(conn: connect.Conn) -> list[Article]:
+            return await reads.latest(
+                conn,
+                lang=lang,
+                category=category,
+                limit=limit,
+                after=after,
+                public_only=public_only,
+                now=now,
+            )
+
+        return await self._read(call)
+
+    async def board_page(
+        self, *, category: str | None, offset: int, limit: int, now: datetime
+    ) -> tuple[list[BoardRow], int]:
+        return await self._read(reads.board_page, category, offset, limit, now)
+
+    async def count_public(self, category: str | None, now: datetime) -> int:
+        return await self._read(reads.count_public, category, now)
+
+    async def count_articles(self) -> int:
+        return int(await self._read(_fetchval, "SELECT count(*) FROM articles"))
+
+    async def next_due(
+        self, now: datetime, lang: str | None = None, category: str | None = None
+    ) -> datetime | None:
+        return await self._read(reads.next_due, now, lang, category)
+
+    async def search(
+        self, lang: str, words: Sequence[str], *, offset: int, limit: int, now: datetime
+    ) -> tuple[list[SearchHit], bool]:
+        async def call(conn: connect.Conn) -> tuple[list[SearchHit], bool]:
+            return await search.search(conn, lang, words, offset=offset, limit=limit, now=now)
+
+        return await self._read(call)
+
+    # --- editorial writes (rule 1) ----------------------------------------------------
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[PostgresWriteTx]:
+        """One serialized editorial transaction: commits if the block returns, rolls
+        back if it raises; the commit notifies every instance (rule 3)."""
+        async with connect.acquired(self._pool, self._timeout) as conn:
+            tx = conn.transaction()
+            await tx.start()
+            try:
+                await begin(conn)
+                write = PostgresWriteTx(conn)
+                yield write
+                await write.notify()
+            except BaseException:
+                with contextlib.suppress(Exception):  # a dead connection rolls back anyway
+                    await tx.rollback()
+                raise
+            await tx.commit()
+            self._writes += 1
+
+    # --- the change log (rule 3) ------------------------------------------------------
+
+    async def last_seq(self) -> int:
+        return await self._read(reads.last_seq)
+
+    async def changes_since(self, seq: int) -> list[Change]:
+        return await self._read(reads.changes_since, seq)
+
+    async def last_changed(self, lang: str, category: str | None) -> datetime | None:
+        return await self._read(reads.last_changed, lang, category)
+
+    def data_version(self) -> int:
+        """The newest change-log seq heard of, plus other processes' hit flushes heard
+        (and reconnections, after which anything may have changed), plus this store's
+        own committed writes: it moves, and only grows, whenever this process learns of
+        a change."""
+        return self._follower.seq + self._follower.heard + self._writes
+
+    async def wait_for_change(self, within: float) -> None:
+        await self._follower.wait(within)
+
+    # --- hits (rule 2) ----------------------------------------------------------------
+
+    async def hit_counts(
+        self, ids: Sequence[int], process: str
+    ) -> list[tuple[int, int, int | None]]:
+        if not ids:
+            return []
+        return await self._read(hits.counts, ids, process)
+
+    async def public_hits(
+        self, article_id: int, now: datetime, process: str
+    ) -> tuple[int, int | None] | None:
+        return await self._read(hits.public, article_id, now, process)
+
+    async def add_hits(self, batch: Mapping[int, int], process: str, number: int) -> None:
+        self._follower.own.add(process)  # before its notification can arrive
+        async with connect.acquired(self._pool, self._timeout) as conn:
+            await hits.add(conn, batch, process, number)
+            self._writes += 1  # in the step the commit returns: the caller's view moves
+
+    async def hit_marker(self, process: str) -> int | None:
+        value = await self._read(
+            _fetchval, "SELECT batch FROM hit_flushes WHERE process = $1", process
+        )
+        return None if value is None else int(value)
+
+    async def forget_hits(self, process: str) -> None:
+        async with self._transaction() as conn:
+            await hits.forget(conn, process)
+
+    # --- editors ----------------------------------------------------------------------
+
+    async def editor_by_token(self, token_hash: str) -> EditorRecord | None:
+        return await self._read(editors.by_token, token_hash)
+
+    async def add_editor(self, name: str, role: str, token_hash: str, at: str) -> None:
+        async with self._transaction() as conn:
+            await editors.add(conn, name, role, token_hash, at)
+
+    async def list_editors(self) -> list[EditorRecord]:
+        return await self._read(editors.listed)
+
+    async def revoke_editor(self, name: str, at: str) -> bool:
+        async with self._transaction() as conn:
+            return await editors.revoke(conn, name, at)
+
+    async def rotate_editor(self, name: str, token_hash: str) -> bool:
+        async with self._transaction() as conn:
+            return await editors.rotate(conn, name, token_hash)
+
+    # --- the site and whole-database operations ---------------------------------------
+
+    async def site_value(self, key: str) -> str | None:
+        return await self._read(reads.site_value, key)
+
+    async def set_site_value(self, key: str, value: str) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO site_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                key,
+                value,
+            )
+
+    async def fill_bodies(self, render: Callable[[str], str]) -> int:
+        async with connect.acquired(self._pool, self._timeout) as conn:
+            filled = await tables.fill_bodies(conn, render)
+        self._writes += 1 if filled else 0
+        return filled
+
+    async def dump(self, table: str) -> list[dict[str, Any]]:
+        return await self._read(tables.dump, table)
+
+    async def load(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert dumped rows in one transaction, under the editorial lock (a loaded
+        change log must not interleave with new writes' seqs), and tell every instance."""
+        async with connect.acquired(self._pool, self._timeout) as conn:
+            async with conn.transaction():
+                await begin(conn)
+                await tables.load(conn, table, rows)
+                write = PostgresWriteTx(conn)
+                write.last_seq = await reads.last_seq(conn)
+                await write.notify()
+            self._writes += 1
+
+
+async def _fetchval(conn: connect.Conn, sql: str, *args: Any) -> Any:
+    return await conn.fetchval(sql, *args)
+
+
+async def _prepare(url: str, seconds: float, migrate: bool) -> None:
+    """Refuse a database that cannot search Korean; bring the schema up to date (or check
+    that it is); on a connection of its own, since migrations may take long."""
+    conn = await connect.connect(url, seconds=seconds)
+    try:
+        await schema.check_korean(conn)
+        if migrate:
+            await schema.migrate(conn)
+        else:
+            have = await schema.version(conn)
+            if have < len(schema.MIGRATIONS):
+                raise StoreUnavailable(
+                    f"PostgreSQL: the schema is at version {have}, newsfeed needs "
+                    f"{len(schema.MIGRATIONS)}: start it once with migrations on"
+                )
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        raise connect.as_unavailable(exc) from exc
+    finally:
+        await _close(conn, seconds)
+
+
+async def _close(conn: asyncpg.Connection, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(conn.close(), seconds)
+    except Exception:
+        conn.terminate()
