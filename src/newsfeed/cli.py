@@ -196,16 +196,16 @@ async def _editor(store: Store, args: argparse.Namespace) -> int:
     if args.editor_command == "list":
         for record in await store.list_editors():
             state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
-            langs = ",".join(sorted(record.langs)) if record.langs else "all languages"
-            print(f"{record.name}\t{record.role.value}\t{langs}\t{record.created_at}\t{state}")
+            given = ",".join(sorted(record.langs)) if record.langs else "all languages"
+            print(f"{record.name}\t{record.role.value}\t{given}\t{record.created_at}\t{state}")
         return 0
     if args.editor_command == "rotate":
-        token = await auth.rotate_editor(store, args.name)
-        if token is None:
+        rotated = await auth.rotate_editor(store, args.name)
+        if rotated is None:
             print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)
             return 1
         print(f"new token for {args.name!r}, shown this once; the old one no longer works:")
-        print(token)
+        print(rotated)
         return 0
     if not await auth.revoke_editor(store, args.name):
         print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)

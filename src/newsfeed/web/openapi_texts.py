@@ -12,7 +12,7 @@ from newsfeed.web.schemas import ref
 from newsfeed.workflow import AUDIT_ACTIONS, ORDERS, STATES, TEXT_FIELDS
 
 TEXT = "/api/v1/articles/{id}/translations/{lang}"
-_TOKEN = [{"bearer": []}]
+_TOKEN: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _ok(description: str, schema: str, headers: tuple[str, ...] = ()) -> dict[str, Any]:
