@@ -4,9 +4,12 @@ confirm, source diffs, revisions and restore, translators' languages."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
+from babel.dates import format_date
 from conftest import add_editor, assert_problem_body, bearer, create, snapshot
 
 from newsfeed import auth
@@ -506,3 +509,48 @@ async def test_a_translator_limited_to_languages_is_403_elsewhere(client, editor
     assert (await client.post(url(aid, "en", "/confirm"), headers=bearer(english))).status == 200
     await put(client, english, aid, "en", EN_V1)
     await put(client, anyone, aid, "ko", KO_V1)  # no languages given: all of them
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+async def test_a_stale_page_says_the_original_changed_with_its_date_and_a_link(
+    client, editor_token
+):
+    aid = (await create(client, editor_token))["id"]
+    page = await (await client.get(f"/en/articles/{aid}")).text()
+    assert "after this translation" not in page
+    resp = await client.put(
+        url(aid, "ko"),
+        json={**KO_V1, "title": "고친 제목", "minor": True},
+        headers=bearer(editor_token),
+    )
+    assert resp.status == 200
+    page = await (await client.get(f"/en/articles/{aid}")).text()
+    assert "after this translation" not in page  # a minor change concerns no one
+    await put(client, editor_token, aid, "ko", {**KO_V1, "title": "새 제목"})
+    page = await (await client.get(f"/en/articles/{aid}")).text()
+    # the date is the Korean text's last major write, in the page's language and zone
+    ko = (await (await client.get(f"/api/v1/articles/{aid}")).json())["translations"]["ko"]
+    day = datetime.fromisoformat(ko["updated_at"]).astimezone(ZoneInfo("Asia/Seoul")).date()
+    when = format_date(day, "long", locale="en")
+    assert f"The original text in Korean was updated on {when}, after this translation" in page
+    assert f'<a href="/ko/articles/{aid}" hreflang="ko">Read the original</a>' in page
+    # the original's own page has no such notice; a confirm ends it
+    assert "원문이 수정되었습니다" not in await (await client.get(f"/ko/articles/{aid}")).text()
+    assert (
+        await client.post(url(aid, "en", "/confirm"), headers=bearer(editor_token))
+    ).status == 200
+    assert "after this translation" not in await (await client.get(f"/en/articles/{aid}")).text()
+
+
+async def test_the_korean_page_says_it_in_korean(client, editor_token):
+    aid = (await create(client, editor_token, original_lang="en"))["id"]
+    await put(client, editor_token, aid, "en", {**EN_V1, "title": "Rewritten"})
+    page = await (await client.get(f"/ko/articles/{aid}")).text()
+    en = (await (await client.get(f"/api/v1/articles/{aid}")).json())["translations"]["en"]
+    day = datetime.fromisoformat(en["updated_at"]).astimezone(ZoneInfo("Asia/Seoul")).date()
+    when = format_date(day, "long", locale="ko")  # 2026년 12월 2일
+    assert f"이 번역을 만든 뒤 {when}에 영어 원문이 수정되었습니다." in page
+    assert f'<a href="/en/articles/{aid}" hreflang="en">원문 보기</a>' in page
+    assert "after this translation" not in page

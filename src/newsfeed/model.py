@@ -52,6 +52,15 @@ class Translation:
     source_changed_at: str | None = None  # when the source last had a major write
     updated_by: str | None = None  # the editor of the last write (None: before names)
 
+    @property
+    def source_changed(self) -> datetime | None:
+        """When the source last had a write that concerns translations (pages show it)."""
+        return (
+            None
+            if self.source_changed_at is None
+            else datetime.fromisoformat(self.source_changed_at)
+        )
+
     def etag(self, article_id: int) -> str:
         """Strong validator of this text alone: its content (by version) and its source.
 
