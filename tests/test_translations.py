@@ -554,3 +554,23 @@ async def test_the_korean_page_says_it_in_korean(client, editor_token):
     assert f"이 번역을 만든 뒤 {when}에 영어 원문이 수정되었습니다." in page
     assert f'<a href="/en/articles/{aid}" hreflang="en">원문 보기</a>' in page
     assert "after this translation" not in page
+
+
+async def test_feeds_do_not_change_with_the_workflow(client, editor_token):
+    """Staleness and sources are not in the feeds: a major write of the Korean text and a
+    confirm of the English leave the English feeds' bytes and validators as they were."""
+    aid = (await create(client, editor_token))["id"]
+    paths = ("/en/feed.atom", "/en/feed.rss", "/en/feed.json")
+    before = {}
+    for path in paths:
+        resp = await client.get(path)
+        before[path] = (await resp.read(), resp.headers["ETag"], resp.headers["Last-Modified"])
+    await asyncio.sleep(1.1)  # a change logged for English would move Last-Modified
+    await put(client, editor_token, aid, "ko", {**KO_V1, "title": "새 제목"})
+    assert (await text_of(client, editor_token, aid, "en"))["stale"] is True
+    resp = await client.post(url(aid, "en", "/confirm"), headers=bearer(editor_token))
+    assert resp.status == 200
+    for path in paths:
+        resp = await client.get(path)
+        now = (await resp.read(), resp.headers["ETag"], resp.headers["Last-Modified"])
+        assert now == before[path], path
