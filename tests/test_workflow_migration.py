@@ -1,0 +1,73 @@
+"""Articles written before the translation workflow: after the migration their texts are
+version 1, translated from the original's version 1, with that version kept as a
+revision, and the workflow carries on from there."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+from conftest import add_editor, bearer, settings_for
+
+from newsfeed.store.sqlite import schema
+from newsfeed.web.app import create_app
+
+pytestmark = pytest.mark.sqlite_only
+
+
+def _database_before_the_workflow(path: Path) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for number, script in enumerate(schema.MIGRATIONS[:6], start=1):
+            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        at = "2020-09-15T01:00:00+00:00"
+        conn.execute(
+            "INSERT INTO articles (id, category, status, published_at, published_us, "
+            "created_at, updated_at, original_lang) "
+            "VALUES (7, 'news', 'published', ?, 0, ?, ?, 'ko')",
+            (at, at, at),
+        )
+        conn.executemany(
+            "INSERT INTO translations (article_id, lang, title, summary, body, author, "
+            "updated_at) VALUES (7, ?, ?, ?, '', '', ?)",
+            [("ko", "제목", "요약", at), ("en", "Title", "", at)],
+        )
+    finally:
+        conn.close()
+
+
+async def test_texts_from_before_start_at_version_one(aiohttp_client, tmp_path):
+    path = tmp_path / "old.db"
+    _database_before_the_workflow(path)
+    settings = settings_for(path)
+    token = add_editor(settings, "editor")  # opens the store: migrates
+    client: TestClient = await aiohttp_client(create_app(settings))
+    article = await (await client.get("/api/v1/articles/7")).json()
+    ko, en = article["translations"]["ko"], article["translations"]["en"]
+    assert (ko["version"], ko["source"], ko["stale"], ko["updated_by"]) == (1, None, False, None)
+    assert (en["version"], en["source"], en["stale"]) == (1, {"lang": "ko", "version": 1}, False)
+    revisions = await (
+        await client.get("/api/v1/articles/7/translations/ko/revisions", headers=bearer(token))
+    ).json()
+    assert revisions["items"] == [
+        {
+            "version": 1,
+            "created_at": "2020-09-15T01:00:00+00:00",
+            "editor": None,
+            "fields": ["title", "summary"],
+            "minor": False,
+            "source": None,
+        }
+    ]
+    resp = await client.put(
+        "/api/v1/articles/7/translations/ko", json={"title": "새 제목"}, headers=bearer(token)
+    )
+    assert resp.status == 200
+    en = (await resp.json())["translations"]["en"]
+    assert en["stale"] is True
+    diff = await (
+        await client.get("/api/v1/articles/7/translations/en/source-diff", headers=bearer(token))
+    ).json()
+    assert "-제목" in diff["title"] and "+새 제목" in diff["title"]
