@@ -4,17 +4,22 @@ revision, and the workflow carries on from there."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sqlite3
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import add_editor, bearer, settings_for
+from conftest import _admin, _on_database, _pg_or_skip, add_editor, bearer, settings_for
 
+from newsfeed.store.postgres import schema as pg_schema
 from newsfeed.store.sqlite import schema
 from newsfeed.web.app import create_app
 
-pytestmark = pytest.mark.sqlite_only
+AT = "2020-09-15T01:00:00+00:00"
 
 
 def _database_before_the_workflow(path: Path) -> None:
@@ -22,7 +27,7 @@ def _database_before_the_workflow(path: Path) -> None:
     try:
         for number, script in enumerate(schema.MIGRATIONS[:6], start=1):
             conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
-        at = "2020-09-15T01:00:00+00:00"
+        at = AT
         conn.execute(
             "INSERT INTO articles (id, category, status, published_at, published_us, "
             "created_at, updated_at, original_lang) "
@@ -38,10 +43,69 @@ def _database_before_the_workflow(path: Path) -> None:
         conn.close()
 
 
-async def test_texts_from_before_start_at_version_one(aiohttp_client, tmp_path):
+@pytest.fixture
+def pg_before_the_workflow() -> Iterator[str]:
+    """A PostgreSQL database at schema version 1 holding one article of two texts."""
+    url = _pg_or_skip()
+    name = f"nf_before_workflow_{os.getpid()}"
+    _admin(
+        url,
+        f"DROP DATABASE IF EXISTS {name}",
+        f"CREATE DATABASE {name} TEMPLATE template0 "
+        "ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'",
+    )
+    target = _on_database(url, name)
+
+    async def fill() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(target)
+        try:
+            await conn.execute(
+                "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, "
+                "applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            await conn.execute(pg_schema.MIGRATIONS[0])
+            await conn.execute("INSERT INTO schema_migrations (version) VALUES (1)")
+            await conn.execute(
+                "INSERT INTO articles (id, category, status, published_at, published_us, "
+                "created_at, updated_at, original_lang) "
+                "VALUES (7, 'news', 'published', $1, 0, $1, $1, 'ko')",
+                AT,
+            )
+            for lang, title, summary in (("ko", "제목", "요약"), ("en", "Title", "")):
+                await conn.execute(
+                    "INSERT INTO translations (article_id, lang, title, summary, body, author, "
+                    "updated_at, search_text, pieces) VALUES (7, $1, $2, $3, '', '', $4, '', '{}')",
+                    lang,
+                    title,
+                    summary,
+                    AT,
+                )
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, fill()).result()
+    yield target
+    _admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.mark.sqlite_only
+async def test_sqlite_texts_from_before_start_at_version_one(aiohttp_client, tmp_path):
     path = tmp_path / "old.db"
     _database_before_the_workflow(path)
-    settings = settings_for(path)
+    await _check_the_migrated_article(aiohttp_client, str(path))
+
+
+async def test_postgres_texts_from_before_start_at_version_one(
+    aiohttp_client, pg_before_the_workflow
+):
+    await _check_the_migrated_article(aiohttp_client, pg_before_the_workflow)
+
+
+async def _check_the_migrated_article(aiohttp_client, db: str) -> None:
+    settings = settings_for(db)
     token = add_editor(settings, "editor")  # opens the store: migrates
     client: TestClient = await aiohttp_client(create_app(settings))
     article = await (await client.get("/api/v1/articles/7")).json()
@@ -54,7 +118,7 @@ async def test_texts_from_before_start_at_version_one(aiohttp_client, tmp_path):
     assert revisions["items"] == [
         {
             "version": 1,
-            "created_at": "2020-09-15T01:00:00+00:00",
+            "created_at": AT,
             "editor": None,
             "fields": ["title", "summary"],
             "minor": False,
@@ -71,3 +135,4 @@ async def test_texts_from_before_start_at_version_one(aiohttp_client, tmp_path):
         await client.get("/api/v1/articles/7/translations/en/source-diff", headers=bearer(token))
     ).json()
     assert "-제목" in diff["title"] and "+새 제목" in diff["title"]
+    await client.close()  # the app's cleanup before the database goes
