@@ -67,10 +67,12 @@ class Instance:
                 await asyncio.sleep(0.05)
         raise AssertionError(f"{self.base} not ready:\n{self.log.read_text()[-3000:]}")
 
-    def terminate(self) -> int:
+    async def terminate(self) -> int:
+        """SIGTERM, and the exit status once it has flushed and stopped (waited for in a
+        thread: the test's own event loop, the proxy's, must go on meanwhile)."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=40)
+        return await asyncio.to_thread(self.proc.wait, 40)
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -95,13 +97,13 @@ def launch(started: list[Instance], db: str, tmp_path: Path, n: int) -> list[Ins
 
 
 async def test_three_instances_start_at_once_on_an_empty_database(
-    pg_url: str, tmp_path: Path, instances: list[Instance]
+    pg_empty_url: str, tmp_path: Path, instances: list[Instance]
 ) -> None:
     """Migrations run exactly once, under a lock; every instance comes up."""
-    trio = launch(instances, pg_url, tmp_path, 3)
+    trio = launch(instances, pg_empty_url, tmp_path, 3)
     await asyncio.gather(*(i.ready() for i in trio))
     for instance in trio:
-        assert instance.terminate() == 0
+        assert await instance.terminate() == 0
 
 
 async def _post_json(session: aiohttp.ClientSession, url: str, **kwargs: Any) -> Any:
@@ -135,13 +137,18 @@ async def test_views_over_two_instances_are_counted_exactly(
                     await resp.read()
 
         await asyncio.gather(*(view(a.base if n % 4 < 2 else b.base, n) for n in range(10_000)))
+
         # Every instance shows what the other counted within a second (flushes: 0.5 s).
-        await asyncio.sleep(1.0)
-        for base in (a.base, b.base):
-            async with session.get(f"{base}/api/v1/articles/{ids}") as resp:
-                assert (await resp.json())["hits"] == 10_000
-    assert a.terminate() == 0
-    assert b.terminate() == 0
+        async def both_show_all() -> bool:
+            for base in (a.base, b.base):
+                async with session.get(f"{base}/api/v1/articles/{ids}") as resp:
+                    if (await resp.json())["hits"] != 10_000:
+                        return False
+            return True
+
+        await _wait_until(both_show_all, 1.0)
+    assert await a.terminate() == 0
+    assert await b.terminate() == 0
     c = launch(instances, pg_url, tmp_path, 1)[0]
     await c.ready()
     async with (
@@ -234,41 +241,51 @@ class Proxy:
         self.target = (host, port)
         self.port = free_port()
         self._server: asyncio.Server | None = None
-        self._pipes: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._relays: set[asyncio.Task[None]] = set()
 
     async def open(self) -> None:
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
 
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._relays.add(task)
+        self._writers.add(writer)
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
-            writer.close()
+            await self._close(writer)
             return
+        self._writers.add(up_writer)
+        try:
+            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        finally:
+            await self._close(writer)
+            await self._close(up_writer)
+            self._relays.discard(task)
 
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(Exception):
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            dst.close()
+    async def _pipe(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+            while data := await src.read(65536):
+                dst.write(data)
+                await dst.drain()
+        await self._close(dst)
 
-        tasks = {
-            asyncio.create_task(pipe(reader, up_writer)),
-            asyncio.create_task(pipe(up_reader, writer)),
-        }
-        self._pipes |= tasks
-        await asyncio.wait(tasks)
-        self._pipes -= tasks
+    async def _close(self, writer: asyncio.StreamWriter) -> None:
+        self._writers.discard(writer)
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
 
     async def cut(self) -> None:
         assert self._server is not None
         self._server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()  # a reset, as a dying server gives
         await self._server.wait_closed()
         self._server = None
-        for task in list(self._pipes):
-            task.cancel()
-        await asyncio.gather(*self._pipes, return_exceptions=True)
+        await asyncio.gather(*self._relays, return_exceptions=True)
 
     async def restore(self) -> None:
         await self.open()
@@ -345,7 +362,7 @@ async def test_the_database_restarting_under_load_loses_nothing_acknowledged(
         assert statuses.get(503, 0) > 0, statuses  # the outage was seen
         assert slow < 5.0  # answered quickly, not after a hang
         assert recovered < 10.0
-        assert instance.terminate() == 0
+        assert await instance.terminate() == 0
 
     def count(store: Any) -> Any:
         return store.article(article["id"], public_only=False)

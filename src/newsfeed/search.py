@@ -13,15 +13,23 @@ import unicodedata
 from markupsafe import Markup, escape
 
 from newsfeed.model import SearchHit
+from newsfeed.validation import FORBIDDEN_RE
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 100
 
 
 def terms(query: str) -> list[str]:
-    """The distinct words of a query, NFC like the stored text, bounded in number and size."""
+    """The distinct words of a query, NFC like the stored text, bounded in number and size.
+
+    A query holding a character no stored text can hold (validation refuses them: NUL,
+    other controls, lone surrogates) can match nothing, so it has no words and never
+    reaches the store (PostgreSQL would refuse the NUL).
+    """
     found: list[str] = []
     for word in unicodedata.normalize("NFC", query).split():
+        if FORBIDDEN_RE.search(word):
+            return []
         word = word[:MAX_TERM_LENGTH]
         if word.casefold() not in (t.casefold() for t in found):
             found.append(word)

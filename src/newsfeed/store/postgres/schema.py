@@ -179,6 +179,9 @@ async def check_korean(conn: asyncpg.Connection) -> None:
     tx = conn.transaction()
     await tx.start()
     try:
+        # Under the migrations' lock: two instances creating the extension at once
+        # would otherwise collide on its unique name.
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATE_LOCK)
         await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         empty = await conn.fetchval("SELECT show_trgm('재생') = '{}'")
         database = await conn.fetchval("SELECT current_database()")
