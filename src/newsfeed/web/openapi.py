@@ -81,11 +81,11 @@ def param(name: str) -> dict[str, str]:
 
 def document(settings: Settings) -> dict[str, Any]:
     """The whole document; small enough to build per request."""
-    from newsfeed.web import openapi_texts  # it builds on the helpers above
+    from newsfeed.web import openapi_texts, schemas_texts  # they build on the helpers above
 
     langs = settings.langs
     parts = components(langs)
-    parts["schemas"].update(openapi_texts.schemas(langs))
+    parts["schemas"].update(schemas_texts.schemas(langs))
     parts["parameters"].update(openapi_texts.parameters())
     return {
         "openapi": "3.1.0",
