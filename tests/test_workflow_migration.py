@@ -5,15 +5,13 @@ revision, and the workflow carries on from there."""
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import _admin, _on_database, _pg_or_skip, add_editor, bearer, settings_for
+from conftest import add_editor, bearer, settings_for
 
 from newsfeed.store.postgres import schema as pg_schema
 from newsfeed.store.sqlite import schema
@@ -44,17 +42,9 @@ def _database_before_the_workflow(path: Path) -> None:
 
 
 @pytest.fixture
-def pg_before_the_workflow() -> Iterator[str]:
+def pg_before_the_workflow(pg_empty_url: str) -> str:
     """A PostgreSQL database at schema version 1 holding one article of two texts."""
-    url = _pg_or_skip()
-    name = f"nf_before_workflow_{os.getpid()}"
-    _admin(
-        url,
-        f"DROP DATABASE IF EXISTS {name}",
-        f"CREATE DATABASE {name} TEMPLATE template0 "
-        "ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'",
-    )
-    target = _on_database(url, name)
+    target = pg_empty_url
 
     async def fill() -> None:
         import asyncpg
@@ -87,8 +77,7 @@ def pg_before_the_workflow() -> Iterator[str]:
 
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, fill()).result()
-    yield target
-    _admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return target
 
 
 @pytest.mark.sqlite_only
