@@ -23,7 +23,7 @@ AT = "2020-09-15T01:00:00+00:00"
 def _database_before_the_workflow(path: Path) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
-        for number, script in enumerate(schema.MIGRATIONS[:6], start=1):
+        for number, script in enumerate(schema.MIGRATIONS[:7], start=1):
             conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
         at = AT
         conn.execute(
@@ -43,7 +43,7 @@ def _database_before_the_workflow(path: Path) -> None:
 
 @pytest.fixture
 def pg_before_the_workflow(pg_empty_url: str) -> str:
-    """A PostgreSQL database at schema version 1 holding one article of two texts."""
+    """A PostgreSQL database at schema version 2 holding one article of two texts."""
     target = pg_empty_url
 
     async def fill() -> None:
@@ -55,8 +55,9 @@ def pg_before_the_workflow(pg_empty_url: str) -> str:
                 "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, "
                 "applied_at timestamptz NOT NULL DEFAULT now())"
             )
-            await conn.execute(pg_schema.MIGRATIONS[0])
-            await conn.execute("INSERT INTO schema_migrations (version) VALUES (1)")
+            for number, script in enumerate(pg_schema.MIGRATIONS[:2], start=1):
+                await conn.execute(script)
+                await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", number)
             await conn.execute(
                 "INSERT INTO articles (id, category, status, published_at, published_us, "
                 "created_at, updated_at, original_lang) "

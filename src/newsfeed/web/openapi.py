@@ -31,7 +31,9 @@ def article_ok(description: str, status_headers: tuple[str, ...] = ("ETag",)) ->
 
 
 ERRORS = {
-    "400": "Malformed JSON, a malformed If-Match or Idempotency-Key, or bad query parameters",
+    "400": "Malformed JSON (also a repeated name in an object, a number out of range, or a "
+    "body that does not decode from its Content-Encoding), a malformed If-Match or "
+    "Idempotency-Key, or bad query parameters",
     "401": "Missing or invalid token (WWW-Authenticate: Bearer)",
     "403": "The token's role may not do this, or a translator's languages do not include it",
     "404": "No such article, text or revision, or not visible to the public",
@@ -40,8 +42,9 @@ ERRORS = {
     "409": "Conflict: slug already used, the last text of an article, confirming the "
     "original's own text, or a create with this Idempotency-Key still in progress",
     "412": "If-Match matches neither the article's current ETag nor (for a text) the text's",
-    "413": "Body over 1 MiB",
-    "415": "Body is not application/json (UTF-8)",
+    "413": "Body over 1 MiB, as sent or once decoded",
+    "415": "Body is not application/json (UTF-8), or its Content-Encoding is not identity, "
+    "gzip or deflate",
     "422": "Invalid fields; see `errors` (e.g. a source_version the original never had or "
     "newer than its current one, or an Idempotency-Key used before with another body)",
 }
@@ -126,7 +129,10 @@ def document(settings: Settings) -> dict[str, Any]:
                         {
                             "name": "category",
                             "in": "query",
-                            "schema": {"type": "string", "pattern": validation.CATEGORY_RE.pattern},
+                            "schema": {
+                                "type": "string",
+                                "pattern": validation.anchored(validation.CATEGORY_RE),
+                            },
                         },
                         {
                             "name": "limit",

@@ -94,7 +94,13 @@ MIGRATIONS: list[str] = [
         batch   bigint NOT NULL
     );
     """,
-    # 2: the translation workflow, as the SQLite store's migration 7: texts' versions,
+    # 2: as the SQLite store's migration 7: bodies are rendered with their headings one
+    # level down (the page title is the one <h1>); forget the ones rendered before, so
+    # that `serve` renders them again (fill_bodies).
+    """
+    UPDATE translations SET body_html = NULL;
+    """,
+    # 3: the translation workflow, as the SQLite store's migration 8: texts' versions,
     # sources and major versions (staleness is read by a join on the source), every
     # version kept in `text_revisions`, the audit trail (no foreign key: it outlives its
     # article), Idempotency-Key records, and translators' languages. `minor` is a

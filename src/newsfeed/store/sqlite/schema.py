@@ -143,7 +143,13 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
-    # 7: the translation workflow. Each text has a version and, unless it is the
+    # 7: bodies are rendered with their headings one level down (render.py: the page
+    # title is the one <h1>); forget the ones rendered before, so that `serve` renders
+    # them again (fill_bodies) and pages render them on the fly until then.
+    """
+    UPDATE translations SET body_html = NULL;
+    """,
+    # 8: the translation workflow. Each text has a version and, unless it is the
     # original, the original's version it was translated from (its source). A text's
     # `major_version` is its last version that concerns translations (not marked minor),
     # so a translation is stale when its source's major_version is past its
