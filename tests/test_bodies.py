@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import bearer, create, settings_for, with_store
+from conftest import bearer, create, settings_for, sqlite_at_version, with_store
 
 from newsfeed import render
 from newsfeed.render import markdown_html
@@ -84,7 +84,7 @@ def test_bodies_rendered_before_headings_moved_down_are_rendered_again(tmp_path:
     """Migration 7 forgets bodies stored with a heading as <h1>; `fill_bodies` renders them
     anew."""
     path = tmp_path / "old.db"
-    migrate(path, upto=6)  # a database from before the change
+    sqlite_at_version(path, 6)  # a database from before the change
     execute(
         path,
         "INSERT INTO articles (category, status, published_at, published_us, created_at, "

@@ -24,6 +24,7 @@ PUBLIC_READS = frozenset(
         "api-openapi",
         "api-articles",
         "api-article",
+        "api-text",  # public for a public article (the other text reads need a token)
     }
 )
 READ_METHODS = frozenset({"GET", "HEAD"})

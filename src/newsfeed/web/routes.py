@@ -15,7 +15,7 @@ from newsfeed import urls
 from newsfeed.web import guard as middleware
 from newsfeed.web.guard import Handler
 from newsfeed.web.keys import settings_key
-from newsfeed.web.views import api, feeds, ops, pages, partner, static
+from newsfeed.web.views import api, feeds, ops, pages, partner, static, texts, workflow
 
 Wrap = Callable[[Handler], Handler]
 
@@ -51,13 +51,17 @@ def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
     add("PATCH", urls.API_ARTICLE, api.patch_article, "api-patch")
     add("DELETE", urls.API_ARTICLE, api.delete_article, "api-delete")
     add("POST", "/api/v1/articles/{id}/hits", api.count_hit, "api-hits")
-    add("PUT", "/api/v1/articles/{id}/translations/{lang}", api.put_translation, "api-put-text")
-    add(
-        "DELETE",
-        "/api/v1/articles/{id}/translations/{lang}",
-        api.delete_translation,
-        "api-delete-text",
-    )
+    text = "/api/v1/articles/{id}/translations/{lang}"
+    get(text, texts.get_text, "api-text")
+    add("PUT", text, texts.put_text, "api-put-text")
+    add("DELETE", text, texts.delete_text, "api-delete-text")
+    add("POST", f"{text}/confirm", texts.confirm, "api-confirm-text")
+    get(f"{text}/source-diff", texts.source_diff, "api-source-diff")
+    get(f"{text}/revisions", texts.list_revisions, "api-revisions")
+    get(f"{text}/revisions/{{version}}", texts.get_revision, "api-revision")
+    add("POST", f"{text}/revisions/{{version}}/restore", texts.restore, "api-restore")
+    get("/api/v1/translations", workflow.translation_status, "api-translation-status")
+    get("/api/v1/audit", workflow.audit, "api-audit")
     # public pages (HTML, localized)
     get(urls.ROOT, pages.root, "root")
     get(urls.STATIC, static.static_file, "static")

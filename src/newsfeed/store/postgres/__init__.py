@@ -39,17 +39,22 @@ from newsfeed.model import (
 from newsfeed.store import StoreUnavailable
 from newsfeed.store.postgres import (
     archives,
+    audit,
     connect,
     editors,
     hits,
+    idempotency,
     reads,
+    revisions,
     schema,
     search,
+    status,
     tables,
 )
 from newsfeed.store.postgres.follow import Follower
 from newsfeed.store.postgres.hub import PostgresHub
 from newsfeed.store.postgres.writes import PostgresWriteTx, begin
+from newsfeed.workflow import AuditEntry, IdempotencyRecord, Position, Revision, StatusRow
 
 T = TypeVar("T")
 
@@ -182,6 +187,50 @@ class PostgresStore:
     async def sitemap_rows(self, now: datetime) -> list[SitemapRow]:
         return await self._read(archives.sitemap_rows, now)
 
+    # --- the translation workflow -----------------------------------------------------
+
+    async def revisions(self, article_id: int, lang: str) -> list[Revision]:
+        return await self._read(revisions.listed, article_id, lang)
+
+    async def revision(self, article_id: int, lang: str, version: int) -> Revision | None:
+        return await self._read(revisions.one, article_id, lang, version)
+
+    async def translation_status(
+        self,
+        lang: str,
+        *,
+        state: str | None,
+        category: str | None,
+        order: str,
+        limit: int,
+        after: Position | None,
+    ) -> tuple[list[StatusRow], dict[str, int]]:
+        return await self._read(status.board, lang, state, category, order, limit, after)
+
+    async def audit(
+        self, *, article_id: int | None, editor: str | None, limit: int, before: int | None
+    ) -> list[AuditEntry]:
+        return await self._read(audit.listed, article_id, editor, limit, before)
+
+    async def reserve_idempotency(
+        self,
+        editor: str,
+        key: str,
+        fingerprint: str,
+        now_us: int,
+        *,
+        expire_before_us: int,
+        abandoned_before_us: int,
+    ) -> IdempotencyRecord | None:
+        async with self._transaction() as conn:
+            return await idempotency.reserve(
+                conn, editor, key, fingerprint, now_us, expire_before_us, abandoned_before_us
+            )
+
+    async def release_idempotency(self, editor: str, key: str, reserved_us: int) -> None:
+        async with self._transaction() as conn:
+            await idempotency.release(conn, editor, key, reserved_us)
+
     # --- editorial writes (rule 1) ----------------------------------------------------
 
     @asynccontextmanager
@@ -259,9 +308,11 @@ class PostgresStore:
     async def editor_by_token(self, token_hash: str) -> EditorRecord | None:
         return await self._read(editors.by_token, token_hash)
 
-    async def add_editor(self, name: str, role: str, token_hash: str, at: str) -> None:
+    async def add_editor(
+        self, name: str, role: str, token_hash: str, at: str, langs: str | None = None
+    ) -> None:
         async with self._transaction() as conn:
-            await editors.add(conn, name, role, token_hash, at)
+            await editors.add(conn, name, role, token_hash, at, langs)
 
     async def list_editors(self) -> list[EditorRecord]:
         return await self._read(editors.listed)
