@@ -12,6 +12,10 @@ from collections.abc import Callable
 from aiohttp import web
 
 from newsfeed.web import guard as middleware
+from newsfeed.web.desk import articles as desk_articles
+from newsfeed.web.desk import board as desk_board
+from newsfeed.web.desk import login as desk_login
+from newsfeed.web.desk import texts as desk_texts
 from newsfeed.web.guard import Handler
 from newsfeed.web.keys import settings_key
 from newsfeed.web.views import api, feeds, ops, pages, static
@@ -58,5 +62,22 @@ def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
     get("/{lang}/", pages.board, "board")
     get("/{lang}/articles/{id}", pages.article, "article")
     get("/{lang}/search", pages.search_page, "search")
+    # the editor's desk (HTML, sessions of its own; errors as desk pages)
+    get("/desk", desk_login.root, "desk-root")
+    get("/desk/login", desk_login.login_form, "desk-login-form")
+    add("POST", "/desk/login", desk_login.login, "desk-login")
+    add("POST", "/desk/logout", desk_login.logout, "desk-logout")
+    get("/desk/", desk_board.board, "desk-board")
+    get("/desk/articles/new", desk_articles.new_form, "desk-new")
+    add("POST", "/desk/articles/new", desk_articles.create, "desk-create")
+    get("/desk/articles/{id}", desk_articles.show, "desk-article")
+    add("POST", "/desk/articles/{id}", desk_articles.save_settings, "desk-settings")
+    get("/desk/articles/{id}/delete", desk_articles.delete_form, "desk-delete-form")
+    add("POST", "/desk/articles/{id}/delete", desk_articles.delete, "desk-delete")
+    get("/desk/articles/{id}/preview/{lang}", desk_articles.preview, "desk-preview")
+    get("/desk/articles/{id}/texts/{lang}", desk_texts.edit, "desk-text")
+    add("POST", "/desk/articles/{id}/texts/{lang}", desk_texts.save, "desk-text-save")
+    get("/desk/articles/{id}/texts/{lang}/delete", desk_texts.delete_form, "desk-text-delete-form")
+    add("POST", "/desk/articles/{id}/texts/{lang}/delete", desk_texts.delete, "desk-text-delete")
     # everything else: 404, or 405 with Allow where another route has the path
     add("*", "/{unmatched:.*}", middleware.unmatched, "unmatched")

@@ -24,7 +24,7 @@ import aiosqlite
 
 from newsfeed.model import Article, BoardRow, Change, Cursor, EditorRecord, SearchHit, to_us
 from newsfeed.store import TABLES, StoreUnavailable
-from newsfeed.store.sqlite import editors, hits, reads, schema, search
+from newsfeed.store.sqlite import editors, hits, reads, schema, search, sessions
 from newsfeed.store.sqlite.schema import BUSY_TIMEOUT_MS
 from newsfeed.store.sqlite.writes import SQLiteWriteTx
 
@@ -246,6 +246,30 @@ class SQLiteStore:
     async def rotate_editor(self, name: str, token_hash: str) -> bool:
         async with self._transaction() as conn:
             return await editors.rotate(conn, name, token_hash)
+
+    # --- desk sessions ----------------------------------------------------------------
+
+    async def start_session(self, session_hash: str, token_hash: str, now_us: int) -> bool:
+        async with self._transaction() as conn:
+            return await sessions.start(conn, session_hash, token_hash, now_us)
+
+    async def session(self, session_hash: str, since_us: int) -> tuple[EditorRecord, int] | None:
+        found: tuple[EditorRecord, int] | None = await self._read(
+            sessions.find, session_hash, since_us
+        )
+        return found
+
+    async def touch_session(self, session_hash: str, now_us: int) -> None:
+        async with self._transaction() as conn:
+            await sessions.touch(conn, session_hash, now_us)
+
+    async def end_session(self, session_hash: str) -> None:
+        async with self._transaction() as conn:
+            await sessions.end(conn, session_hash)
+
+    async def sweep_sessions(self, before_us: int) -> int:
+        async with self._transaction() as conn:
+            return await sessions.sweep(conn, before_us)
 
     # --- the site and whole-database operations ---------------------------------------
 
