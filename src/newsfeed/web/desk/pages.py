@@ -34,11 +34,12 @@ HEADERS = {
 }
 
 
-def _chosen(request: web.Request) -> tuple[Language, bool]:
-    """The page's language, and whether `?lang=` chose it (then it is remembered)."""
+def _chosen(request: web.Request, strict: bool = True) -> tuple[Language, bool]:
+    """The page's language, and whether `?lang=` chose it (then it is remembered). A
+    `?lang=` that is no language of the site is a 400, or ignored when not `strict`."""
     languages = request.app[languages_key]
     asked = request.query.get("lang")
-    if asked is not None:
+    if asked is not None and (asked in languages or strict):
         if asked not in languages:
             raise problems.bad_request(f"lang must be one of {', '.join(languages.codes)}.")
         return languages[asked], True
@@ -90,10 +91,7 @@ def render(
     **extra: Any,
 ) -> web.Response:
     """A desk page in its language, with the desk's headers."""
-    try:
-        language, remember = _chosen(request)
-    except problems.Problem:
-        language, remember = request.app[languages_key].default, False
+    language, remember = _chosen(request, strict=False)
     ctx = context(request, session, language=language, **extra)
     response = aiohttp_jinja2.render_template(f"desk/{name}", request, ctx, status=status)
     response.headers.update(HEADERS)
