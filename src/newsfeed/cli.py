@@ -7,10 +7,11 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
-from newsfeed import auth, seed, server
+from newsfeed import auth, copydb, seed, server
 from newsfeed.render import markdown_html
 from newsfeed.settings import Settings, SettingsError
 from newsfeed.store import Store, StoreUnavailable, open_store
@@ -49,6 +50,19 @@ def _parser() -> argparse.ArgumentParser:
         "PATH, replacing PATH only once the copy is complete.",
     )
     backup_cmd.add_argument("path", metavar="PATH", help="file to write, e.g. backups/newsfeed.db")
+    copy_cmd = sub.add_parser(
+        "copy-db",
+        help="copy the whole site to an empty database of either kind, and verify it",
+        description="Copy every table of the database NEWSFEED_DB names (articles, texts, "
+        "hits, editors and their tokens, the change log, site values) to the empty database "
+        "DEST_URL, keeping every id, then compare the two. A destination holding anything "
+        "is refused and left as it was. Stop writes to the source first.",
+    )
+    copy_cmd.add_argument(
+        "dest",
+        metavar="DEST_URL",
+        help="a SQLite path (or sqlite:///path) or postgresql://user:password@host:5432/db",
+    )
     editor = sub.add_parser(
         "editor",
         help="manage editor and translator tokens",
@@ -101,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args.workers)
         if args.command == "backup":
             return _backup(settings, Path(args.path))
+        if args.command == "copy-db":
+            return _copy_db(settings, args.dest)
         if args.command == "seed":
             added = asyncio.run(
                 _with_store(settings, lambda store: seed.seed(store, settings.langs))
@@ -146,6 +162,44 @@ def _backup(settings: Settings, path: Path) -> int:
         return 1
     print(f"backed up {count} articles to {path}")
     return 0
+
+
+def _copy_db(settings: Settings, dest: str) -> int:
+    target = replace(settings, db=dest)
+    if "://" in dest and not (target.is_postgres or dest.startswith("sqlite://")):
+        print(
+            f"newsfeed: copy-db: {copydb.shown(dest)!r} is neither a SQLite path, "
+            "sqlite:///path nor postgresql://…",
+            file=sys.stderr,
+        )
+        return 2
+    if _same_database(settings, target):
+        print("newsfeed: copy-db: DEST_URL is NEWSFEED_DB itself", file=sys.stderr)
+        return 2
+
+    async def copy(source: Store) -> copydb.Report:
+        return await _with_store(target, lambda destination: copydb.copy_site(source, destination))
+
+    try:
+        report = asyncio.run(_with_store(settings, copy))
+    except copydb.CopyRefused as exc:
+        print(
+            f"newsfeed: copy-db: refused, {exc} ({copydb.shown(dest)}); nothing was written",
+            file=sys.stderr,
+        )
+        return 1
+    except copydb.CopyFailed as exc:
+        print(f"newsfeed: copy-db failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"copied {copydb.shown(settings.db)} to {copydb.shown(dest)}:")
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _same_database(one: Settings, other: Settings) -> bool:
+    if one.is_postgres or other.is_postgres:
+        return one.db == other.db
+    return one.db_path.resolve() == other.db_path.resolve()
 
 
 async def _editor(store: Store, args: argparse.Namespace) -> int:

@@ -305,6 +305,8 @@ class SQLiteStore:
                 f"VALUES ({', '.join('?' * len(columns))})",
                 [[row[c] for c in columns] for row in rows],
             )
+            if table == "changes":
+                await _skip_deleted_numbers(conn)
 
 
 _ORDER = {"site_meta": "key", "translations": "article_id, lang", "changes": "seq"}
@@ -312,3 +314,19 @@ _ORDER = {"site_meta": "key", "translations": "article_id, lang", "changes": "se
 
 async def _select_all(conn: aiosqlite.Connection, table: str) -> Iterable[Any]:
     return await conn.execute_fetchall(f"SELECT * FROM {table} ORDER BY {_ORDER.get(table, 'id')}")
+
+
+async def _skip_deleted_numbers(conn: aiosqlite.Connection) -> None:
+    """Move the articles' AUTOINCREMENT counter past every number the change log names.
+
+    Inserting with explicit ids moves it only to the largest id loaded, so a copy would
+    give a deleted article's number (part of its feed ids) to the next new article.
+    """
+    await conn.execute(
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'articles', 0 "
+        "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'articles')"
+    )
+    await conn.execute(
+        "UPDATE sqlite_sequence SET seq = max(seq, "
+        "(SELECT coalesce(max(article_id), 0) FROM changes)) WHERE name = 'articles'"
+    )
