@@ -95,6 +95,11 @@ async def page(client: TestClient, path: str, status: int = 200, **kwargs: Any) 
     return text
 
 
+async def form_on(client: TestClient, path: str, action: str | None = None) -> Form:
+    """The form posting to `action` (default: the page's own path) on the page at `path`."""
+    return form(await page(client, path), action or path)
+
+
 async def log_in(client: TestClient, token: str) -> None:
     """Log in through the login form; fails the test unless it answers 303 to the desk."""
     login = await page(client, "/desk/login")
@@ -104,12 +109,12 @@ async def log_in(client: TestClient, token: str) -> None:
 
 
 async def submit_on(
-    client: TestClient, path: str, action: str, status: int = 303, **changes: str | None
+    client: TestClient, path: str, action: str, expect: int = 303, **changes: str | None
 ) -> ClientResponse:
     """Open the page at `path`, fill in its form posting to `action`, send it, and check
-    the status of the answer."""
+    the status of the answer (`expect`)."""
     resp = await submit(client, form(await page(client, path), action), **changes)
-    if resp.status != status:
+    if resp.status != expect:
         raise AssertionError((action, resp.status, (await resp.text())[:3000]))
     return resp
 

@@ -39,9 +39,9 @@ class BoardQuery:
 def query_of(request: web.Request, langs: tuple[str, ...]) -> BoardQuery:
     """`?category=&text_lang=&state=&after=`, checked: 400 naming every bad one."""
     errors = validation.Errors()
-    category = validation.category_param(request.query) or None
-    lang = request.query.get("text_lang") or None
-    state = request.query.get("state") or None
+    given = {k: v for k, v in request.query.items() if v}  # an empty filter field: no filter
+    category = validation.category_param(given)
+    lang, state = given.get("text_lang"), given.get("state")
     if lang is not None and lang not in langs:
         errors.add("text_lang", f"must be one of {', '.join(langs)}")
     if state is not None and state not in STATES:
@@ -49,8 +49,8 @@ def query_of(request: web.Request, langs: tuple[str, ...]) -> BoardQuery:
     if state is not None and lang is None:  # a state needs a language: the first translated
         lang = langs[1] if len(langs) > 1 else langs[0]
     after = None
-    if "after" in request.query:
-        after = Cursor.decode(request.query["after"])
+    if "after" in given:
+        after = Cursor.decode(given["after"])
         if after is None:
             errors.add("after", "is not a position this board gave out")
     if errors:
