@@ -426,3 +426,39 @@ async def test_bad_requests_change_nothing(
     resp = await client.delete("/desk/articles/1")
     assert resp.status == 405 and resp.content_type == "text/html"
     assert snapshot(settings) == before
+
+
+async def test_what_was_typed_when_the_session_ended_comes_back_after_login(
+    client: TestClient, editor_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await create(client, editor_token)
+    await log_in(client, editor_token)
+    typed = form(await page(client, "/desk/articles/1/texts/en"), "/desk/articles/1/texts/en")
+    later = session.now_us() + 13 * HOUR_US
+    monkeypatch.setattr(session, "now_us", lambda: later)
+    resp = await submit(client, typed, title="Typed while away", body="Long work")
+    assert resp.status == 303
+    assert resp.headers["Location"] == "/desk/login?next=/desk/articles/1/texts/en"
+    resp = await submit(
+        client,
+        form(await page(client, resp.headers["Location"]), "/desk/login"),
+        token=editor_token,
+    )
+    assert resp.headers["Location"] == "/desk/articles/1/texts/en"
+    html = await page(client, "/desk/articles/1/texts/en")
+    restored = form(html, "/desk/articles/1/texts/en")
+    assert restored.value("title") == "Typed while away"
+    assert restored.value("body") == "Long work"
+    assert restored.value("version") == typed.value("version")
+    assert restored.value("csrf") != typed.value("csrf")
+    assert text_of(html, "//main/p[@role='status']")
+    # once: the next visit shows the stored text again
+    assert (
+        form(await page(client, "/desk/articles/1/texts/en"), "/desk/articles/1/texts/en").value(
+            "title"
+        )
+        == "Regenerative medicine pact"
+    )
+    assert (await submit(client, restored)).status == 303
+    resp = await client.get("/api/v1/articles/1")
+    assert (await resp.json())["translations"]["en"]["title"] == "Typed while away"

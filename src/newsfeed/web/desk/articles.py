@@ -19,7 +19,7 @@ from newsfeed.model import Article, utcnow
 from newsfeed.web.desk import forms, messages, pages, session
 from newsfeed.web.desk.board import cell_state, status_of
 from newsfeed.web.desk.session import DeskSession
-from newsfeed.web.keys import languages_key, settings_key, store_key
+from newsfeed.web.keys import desk_drafts_key, languages_key, settings_key, store_key
 from newsfeed.web.views import site
 
 NEW_DEFAULTS = {"status": "draft", "category": "", "slug": "", "published_at": ""}
@@ -46,11 +46,33 @@ def lang_of(request: web.Request) -> str:
 async def posted(request: web.Request, *roles: Role) -> tuple[DeskSession, dict[str, str]]:
     """A desk form POST: the session (else 303 to the login), its form token (else 403),
     the role (else 403), then the fields. Nothing is written before all of these."""
-    found = await session.require(request)
+    found = await session.current(request)
+    if found is None:
+        raise await _kept_for_later(request)
     form = await forms.read(request)
     session.check_form_token(found, form)
     permit(found.editor, *roles)
     return found, {name: form.get(name, "") for name in form}
+
+
+# Forms whose page is at their own address: what they carried is kept across a login.
+DRAFTABLE = frozenset({"desk-create", "desk-settings", "desk-text-save"})
+
+
+async def _kept_for_later(request: web.Request) -> web.HTTPSeeOther:
+    """The 303 to the login page for a form sent without a session, keeping what it
+    carried for its page when that is a form the editor typed into."""
+    redirect = pages.see_other(session.login_url(request))
+    if request.match_info.route.name in DRAFTABLE:
+        form = await forms.read(request)
+        secure = request.app[settings_key].base_url.startswith("https:")
+        request.app[desk_drafts_key].keep(redirect, request.path, dict(form), secure)
+    return redirect
+
+
+def restore(request: web.Request) -> dict[str, str] | None:
+    """What this browser typed into this page's form before its session ended."""
+    return request.app[desk_drafts_key].take(request)
 
 
 # --- create --------------------------------------------------------------------------
@@ -62,9 +84,16 @@ def _new_page(
     values: dict[str, str],
     errors: dict[str, str] | None = None,
     status: int = 200,
+    restored: bool = False,
 ) -> web.Response:
     return pages.render(
-        request, "new.html", found, status=status, values=values, errors=errors or {}
+        request,
+        "new.html",
+        found,
+        status=status,
+        restored=restored,
+        values=values,
+        errors=errors or {},
     )
 
 
@@ -72,7 +101,8 @@ async def new_form(request: web.Request) -> web.StreamResponse:
     found = await session.require(request)
     permit(found.editor, Role.EDITOR)
     values = {**NEW_DEFAULTS, **forms.text_values({}), "lang": pages.language_of(request).code}
-    return _new_page(request, found, values)
+    kept = restore(request)
+    return _new_page(request, found, {**values, **(kept or {})}, restored=kept is not None)
 
 
 async def create(request: web.Request) -> web.StreamResponse:
@@ -103,6 +133,8 @@ def _article_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
     conflict: bool = False,
+    version: str | None = None,
+    restored: bool = False,
 ) -> web.Response:
     timezone = request.app[settings_key].timezone
     current = forms.settings_values_of(article, timezone)
@@ -113,6 +145,8 @@ def _article_page(
         "article.html",
         found,
         status=status,
+        restored=restored,
+        version=version or article.etag,
         article=article,
         title=article.text_for(language.code, langs).title,
         shown_status=status_of(article, utcnow()),
@@ -132,7 +166,13 @@ def _article_page(
 
 async def show(request: web.Request) -> web.StreamResponse:
     found = await session.require(request)
-    return _article_page(request, found, await article_of(request))
+    article, kept = await article_of(request), restore(request)
+    if kept is None:
+        return _article_page(request, found, article)
+    values = {**forms.settings_values_of(article, request.app[settings_key].timezone)}
+    values.update((k, v) for k, v in kept.items() if k in forms.SETTINGS_FIELDS)
+    version = kept.get(forms.VERSION_FIELD)
+    return _article_page(request, found, article, values, version=version, restored=True)
 
 
 async def save_settings(request: web.Request) -> web.StreamResponse:

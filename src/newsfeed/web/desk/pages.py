@@ -19,11 +19,18 @@ from babel.dates import format_datetime
 
 from newsfeed import problems
 from newsfeed.i18n import Language
-from newsfeed.web.desk import messages
+from newsfeed.web.desk import PATH, drafts, messages
+from newsfeed.web.desk.drafts import Drafts
 from newsfeed.web.desk.ratelimit import LoginLimiter
-from newsfeed.web.desk.session import PATH, DeskSession
+from newsfeed.web.desk.session import DeskSession
 from newsfeed.web.guard import ErrorPage, section_pages_key
-from newsfeed.web.keys import assets_key, desk_limiter_key, languages_key, settings_key
+from newsfeed.web.keys import (
+    assets_key,
+    desk_drafts_key,
+    desk_limiter_key,
+    languages_key,
+    settings_key,
+)
 
 LANG_COOKIE = "nf_desk_lang"
 LANG_COOKIE_AGE = 365 * 86_400
@@ -88,14 +95,18 @@ def render(
     name: str,
     session: DeskSession | None,
     status: int = 200,
+    restored: bool = False,
     **extra: Any,
 ) -> web.Response:
-    """A desk page in its language, with the desk's headers."""
+    """A desk page in its language, with the desk's headers. `restored`: its form holds
+    what the editor typed before logging in again (said on the page; kept no longer)."""
     language, remember = _chosen(request, strict=False)
-    ctx = context(request, session, language=language, **extra)
+    ctx = context(request, session, language=language, restored=restored, **extra)
     response = aiohttp_jinja2.render_template(f"desk/{name}", request, ctx, status=status)
     response.headers.update(HEADERS)
     response.headers["Content-Language"] = language.code
+    if restored:
+        drafts.forget(response)
     if remember:
         response.set_cookie(
             LANG_COOKIE,
@@ -112,6 +123,7 @@ def render(
 def setup(app: web.Application) -> None:
     """The login limiter, and the desk's own error pages for every path under /desk/."""
     app[desk_limiter_key] = LoginLimiter()
+    app[desk_drafts_key] = Drafts()
     sections: dict[str, ErrorPage] = {"/desk/": error_page}
     app[section_pages_key] = sections
 

@@ -26,13 +26,12 @@ from aiohttp import web
 
 from newsfeed import auth, problems
 from newsfeed.model import Editor, to_us, utcnow
+from newsfeed.web.desk import CSRF_FIELD, PATH
 from newsfeed.web.keys import settings_key, store_key
 
 COOKIE = "nf_desk"
-PATH = "/desk"
 IDLE = timedelta(hours=12)
 TOUCH_EVERY = timedelta(minutes=1)
-CSRF_FIELD = "csrf"
 _CSRF_PURPOSE = b"newsfeed desk form token"
 
 

@@ -15,7 +15,7 @@ from newsfeed import editing, problems, validation
 from newsfeed.auth import Role, permit
 from newsfeed.model import Article, Text
 from newsfeed.web.desk import forms, messages, pages, session
-from newsfeed.web.desk.articles import article_of, lang_of, posted
+from newsfeed.web.desk.articles import article_of, lang_of, posted, restore
 from newsfeed.web.desk.board import cell_state
 from newsfeed.web.desk.session import DeskSession
 from newsfeed.web.keys import settings_key, store_key
@@ -30,6 +30,8 @@ def _editor_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
     conflict: bool = False,
+    version: str | None = None,
+    restored: bool = False,
 ) -> web.Response:
     text = article.translations.get(lang)
     original = None
@@ -40,6 +42,7 @@ def _editor_page(
         "text.html",
         found,
         status=status,
+        restored=restored,
         article=article,
         text_lang=lang,
         text=text,
@@ -49,15 +52,19 @@ def _editor_page(
         current=forms.text_values_of(text),
         errors=errors or {},
         conflict=conflict,
-        version=article.etag,
+        version=version or article.etag,
         may_delete=found.editor.role is Role.EDITOR and text is not None,
     )
 
 
 async def edit(request: web.Request) -> web.StreamResponse:
     found = await session.require(request)
-    lang = lang_of(request)
-    return _editor_page(request, found, await article_of(request), lang)
+    lang, article, kept = lang_of(request), await article_of(request), restore(request)
+    if kept is None:
+        return _editor_page(request, found, article, lang)
+    version = kept.get(forms.VERSION_FIELD)
+    typed = forms.text_values(kept)
+    return _editor_page(request, found, article, lang, typed, version=version, restored=True)
 
 
 async def save(request: web.Request) -> web.StreamResponse:
