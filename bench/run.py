@@ -14,6 +14,11 @@ own migrations, so its triggers fill the search index), then serves it with
   feed 304      GET /ko/feed.rss with If-None-Match: the current ETag
   post hits     POST /api/v1/articles/{random id}/hits
 
+Then, where a PostgreSQL server is named by NEWSFEED_BENCH_PG (or NEWSFEED_TEST_PG), the
+same site is copied into a fresh PostgreSQL database and every path is measured again
+("pg:" rows, one instance) and on two instances on that one database at once ("pg ×2:"
+rows, wrk's connections shared between them), each row a ratio to the same hello world.
+
 It prints a table (req/s, p50, p99, ratio to the baseline, target) and writes it into
 bench/RESULTS.md between the results markers, with the server's peak memory (VmHWM) and
 the hit check: after the counting runs and a clean shutdown, the hits in the database
@@ -42,6 +47,8 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+import postgres
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -206,7 +213,7 @@ class Result:
 
 def wrk(
     binary: str,
-    port: int,
+    ports: int | list[int],
     name: str,
     method: str,
     path: str,
@@ -214,6 +221,9 @@ def wrk(
     seconds: int,
     connections: int,
 ) -> Result:
+    """wrk on CPU 1 against one server, or one wrk per server at once (the connections
+    shared out): requests summed, the worse latency percentiles."""
+    ports = [ports] if isinstance(ports, int) else ports
     env = {
         **os.environ,
         "BENCH_PATH": path,
@@ -221,22 +231,47 @@ def wrk(
         "BENCH_MAX_ID": str(ARTICLES),
         "BENCH_HEADER": header,
     }
-    command = [
-        "taskset", "-c", CLIENT_CPU, binary, "-t1", f"-c{connections}", f"-d{seconds}s",
-        "--timeout", "5s", "-s", str(BENCH / "wrk.lua"), f"http://127.0.0.1:{port}",
-    ]  # fmt: skip
-    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
-    line = next(x for x in out.splitlines() if x.startswith("BENCH "))
-    data = json.loads(line.removeprefix("BENCH "))
-    errors = data["connect"] + data["read"] + data["write"] + data["timeout"]
+    share = max(1, connections // len(ports))
+    procs = [
+        subprocess.Popen(
+            [
+                "taskset",
+                "-c",
+                CLIENT_CPU,
+                binary,
+                "-t1",
+                f"-c{share}",
+                f"-d{seconds}s",
+                "--timeout",
+                "5s",
+                "-s",
+                str(BENCH / "wrk.lua"),
+                f"http://127.0.0.1:{port}",
+            ],  # fmt: skip
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for port in ports
+    ]
+    runs = []
+    for proc in procs:
+        out = proc.communicate()[0]
+        if proc.returncode:
+            raise SystemExit(f"wrk failed ({proc.returncode}) on {name}")
+        line = next(x for x in out.splitlines() if x.startswith("BENCH "))
+        runs.append(json.loads(line.removeprefix("BENCH ")))
+    requests = sum(r["requests"] for r in runs)
+    status_errors = sum(r["status_errors"] for r in runs)
+    errors = sum(r["connect"] + r["read"] + r["write"] + r["timeout"] for r in runs)
     return Result(
         name=name,
-        requests=data["requests"],
-        ok=data["requests"] - data["status_errors"],
-        rps=data["requests"] / (data["duration_us"] / 1e6),
-        p50_ms=data["p50_us"] / 1000,
-        p99_ms=data["p99_us"] / 1000,
-        errors=errors + data["status_errors"],
+        requests=requests,
+        ok=requests - status_errors,
+        rps=requests / (max(r["duration_us"] for r in runs) / 1e6),
+        p50_ms=max(r["p50_us"] for r in runs) / 1000,
+        p99_ms=max(r["p99_us"] for r in runs) / 1000,
+        errors=errors + status_errors,
     )
 
 
@@ -284,6 +319,81 @@ server.run(app, "127.0.0.1", {port})
 """
 
 
+SERVE = "from newsfeed.cli import main; raise SystemExit(main(['serve']))"
+
+
+def service_env(db: Path | str, port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "NEWSFEED_DB": str(db),
+        "NEWSFEED_PORT": str(port),
+        "NEWSFEED_WORKERS": "1",
+        # One base URL for every instance: they serve the same feed bytes.
+        "NEWSFEED_BASE_URL": "http://127.0.0.1:8080",
+    }
+
+
+@dataclass
+class Measured:
+    results: list[Result]
+    counted_ok: int
+    counting_runs: int
+
+
+def measure(
+    binary: str, ports: list[int], args: argparse.Namespace, prefix: str, skipped: list[str]
+) -> Measured:
+    """Every path of PATHS against the servers on `ports` (wrk split over them)."""
+    measured = Measured([], 0, 0)
+    for name, method, template, header, counts, _ in PATHS:
+        if args.only and args.only not in name:
+            continue
+        probe = template.replace("{id}", "1").replace("{zipf}", "1")
+        if method == "GET" and not route_exists(ports[0], probe):
+            skipped.append(prefix + name)
+            continue
+        if "{etag}" in header:
+            header = header.replace("{etag}", etag_of(ports[0], probe))
+        warm = wrk(
+            binary, ports, "warm-up", method, template, header, args.warmup, args.connections
+        )
+        result = wrk(
+            binary, ports, prefix + name, method, template, header, args.seconds, args.connections
+        )
+        measured.results.append(result)
+        if counts:
+            measured.counted_ok += warm.ok + result.ok
+            measured.counting_runs += 2
+        print(f"  {prefix}{name}: {result.rps:,.0f} req/s", flush=True)
+    return measured
+
+
+def postgres_rows(
+    binary: str, sqlite_path: Path, args: argparse.Namespace, skipped: list[str]
+) -> list[Result]:
+    """The same paths on PostgreSQL: one instance, then two on one database (both
+    servers on CPU 0 like the single one, so the rows compare what the store costs)."""
+    server = postgres.server_url()
+    if server is None or args.sqlite_only:
+        print(
+            "no PostgreSQL rows: set NEWSFEED_BENCH_PG to a URL whose role may create databases",
+            flush=True,
+        )
+        return []
+    print("copying the site into PostgreSQL ...", flush=True)
+    url = postgres.prepare(server, sqlite_path)
+    rows: list[Result] = []
+    for count, prefix in ((1, "pg: "), (2, "pg ×2: ")):
+        ports = [free_port() for _ in range(count)]
+        procs = [start(python_command(args.loop, SERVE), service_env(url, p), p) for p in ports]
+        try:
+            rows += measure(binary, ports, args, prefix, skipped).results
+        finally:
+            for proc in procs:
+                stop(proc)
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="length of each measured run")
@@ -293,6 +403,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="reuse/keep the generated database here")
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     parser.add_argument("--only", help="measure only paths whose name contains this")
+    parser.add_argument("--sqlite-only", action="store_true", help="skip the PostgreSQL rows")
     args = parser.parse_args()
     if os.cpu_count() is None or os.cpu_count() < 2:  # type: ignore[operator]
         raise SystemExit("the benchmark needs two CPUs: one for the server, one for wrk")
@@ -320,37 +431,14 @@ def main() -> int:
 
     # the service
     port = free_port()
-    env = {
-        **os.environ,
-        "NEWSFEED_DB": str(path),
-        "NEWSFEED_PORT": str(port),
-        "NEWSFEED_WORKERS": "1",
-        "NEWSFEED_BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    code = "from newsfeed.cli import main; raise SystemExit(main(['serve']))"
-    service = start(python_command(args.loop, code), env, port)
+    env = service_env(path, port)
+    service = start(python_command(args.loop, SERVE), env, port)
     skipped: list[str] = []
     hits_before = total_hits(path)
-    counted_ok = counting_runs = 0
     try:
-        for name, method, template, header, counts, _ in PATHS:
-            if args.only and args.only not in name:
-                continue
-            probe = template.replace("{id}", "1").replace("{zipf}", "1")
-            if method == "GET" and not route_exists(port, probe):
-                skipped.append(name)
-                continue
-            if "{etag}" in header:
-                header = header.replace("{etag}", etag_of(port, probe))
-            warm = wrk(
-                binary, port, "warm-up", method, template, header, args.warmup, args.connections
-            )
-            result = wrk(binary, port, name, method, template, header, **timing)
-            results.append(result)
-            if counts:
-                counted_ok += warm.ok + result.ok
-                counting_runs += 2
-            print(f"  {name}: {result.rps:,.0f} req/s", flush=True)
+        measured = measure(binary, [port], args, "", skipped)
+        results += measured.results
+        counted_ok, counting_runs = measured.counted_ok, measured.counting_runs
         memory = peak_memory_mb(service.pid)
         time.sleep(1.5)  # two flush intervals
         exact_ids = [random.randint(1, ARTICLES) for _ in range(5000)]
@@ -358,6 +446,7 @@ def main() -> int:
         statuses = asyncio.run(exact_views(port, exact_ids, args.connections))
     finally:
         exit_code = stop(service)
+    results += postgres_rows(binary, path, args, skipped)
     after = total_hits(path)
     exact_ok = statuses.count(200)
     exact_added = after - before_exact

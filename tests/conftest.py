@@ -104,13 +104,15 @@ def _admin(url: str, *statements: str) -> None:
         pool.submit(asyncio.run, run()).result()
 
 
-def _create_database(url: str, name: str) -> str:
-    """A new empty database whose LC_CTYPE lets pg_trgm index Hangul; its URL."""
+UTF8_DATABASE = "TEMPLATE template0 ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'"
+
+
+def _create_database(url: str, name: str, options: str = "") -> str:
+    """A new empty database (by default one whose LC_CTYPE lets pg_trgm index Hangul)."""
     _admin(
         url,
         f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
-        f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
-        "LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'",
+        f"CREATE DATABASE {name} {options or UTF8_DATABASE}",
     )
     return _on_database(url, name)
 
@@ -143,13 +145,31 @@ def pg_url(pg_database: str) -> str:
     return pg_database
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The database NEWSFEED_TEST_PG names, for administrative statements."""
+    return _pg_or_skip()
+
+
 @pytest.fixture
-def pg_empty_url() -> Iterator[str]:
+def pg_new_database(pg_server: str) -> Iterator[Callable[..., str]]:
+    """Makes brand-new databases (no schema) for one test, dropped after it."""
+    made: list[str] = []
+
+    def make(options: str = "") -> str:
+        name = f"nf_new_{os.getpid()}_{next(_numbers)}"
+        made.append(name)
+        return _create_database(pg_server, name, options)
+
+    yield make
+    for name in made:
+        _admin(pg_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_empty_url(pg_new_database: Callable[..., str]) -> str:
     """A brand-new PostgreSQL database with no schema at all."""
-    url = _pg_or_skip()
-    name = f"nf_empty_{os.getpid()}_{next(_numbers)}"
-    yield _create_database(url, name)
-    _admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return pg_new_database()
 
 
 @pytest.fixture

@@ -164,7 +164,12 @@ def _backup(settings: Settings, path: Path) -> int:
     return 0
 
 
+COPY_TIMEOUT = 600.0  # seconds: reading a whole table of a large site takes a while
+
+
 def _copy_db(settings: Settings, dest: str) -> int:
+    # A copy reads and writes whole tables: the per-request timeout is not for it.
+    settings = replace(settings, db_timeout=max(settings.db_timeout, COPY_TIMEOUT))
     target = replace(settings, db=dest)
     if "://" in dest and not (target.is_postgres or dest.startswith("sqlite://")):
         print(

@@ -19,7 +19,6 @@ reads are retried once when the connection they got had died (a server restart).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -80,10 +79,7 @@ class PostgresStore:
 
     async def close(self) -> None:
         await self._follower.stop()
-        try:
-            await asyncio.wait_for(self._pool.close(), self._timeout)
-        except (TimeoutError, asyncpg.PostgresError, OSError):
-            self._pool.terminate()
+        await connect.close_within(self._pool.close(), self._timeout, self._pool.terminate)
 
     async def _read(self, call: Callable[..., Awaitable[T]], *args: Any) -> T:
         return await connect.retrying(self._pool, self._timeout, call, *args)
@@ -327,11 +323,4 @@ async def _prepare(url: str, seconds: float, migrate: bool) -> None:
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
         raise connect.as_unavailable(exc) from exc
     finally:
-        await _close(conn, seconds)
-
-
-async def _close(conn: asyncpg.Connection, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(conn.close(), seconds)
-    except Exception:
-        conn.terminate()
+        await connect.close_within(conn.close(), seconds, conn.terminate)

@@ -21,6 +21,7 @@ direct connection: neither is supported here yet.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias, TypeVar
@@ -49,7 +50,7 @@ _UNAVAILABLE_CODES = ("25006",)
 
 def unavailable(exc: BaseException) -> bool:
     """Whether `exc` means the database does not answer (rather than a bug or a conflict)."""
-    if isinstance(
+    if dropped(exc) or isinstance(
         exc,
         OSError
         | TimeoutError
@@ -66,8 +67,19 @@ def unavailable(exc: BaseException) -> bool:
 
 def dropped(exc: BaseException) -> bool:
     """Whether `exc` is a connection that died under us (worth one retry on a new one),
-    as opposed to a server that is down or slow (where retrying only doubles the wait)."""
-    if isinstance(exc, asyncpg.ConnectionDoesNotExistError | ConnectionResetError):
+    as opposed to a server that is down or slow (where retrying only doubles the wait).
+
+    `InternalClientError` is what asyncpg raises, now and then, for a query sent on a
+    connection whose server process has just said goodbye (57P01) but whose socket has
+    not been seen closing yet: "cannot switch to state 12; another operation (2) is in
+    progress".
+    """
+    if isinstance(
+        exc,
+        asyncpg.ConnectionDoesNotExistError
+        | asyncpg.exceptions.InternalClientError
+        | ConnectionResetError,
+    ):
         return True
     if isinstance(exc, asyncpg.PostgresError):
         return str(exc.sqlstate or "") in ("57P01", "57P02")  # admin / crash shutdown
@@ -130,10 +142,23 @@ async def connect(url: str, *, seconds: float) -> asyncpg.Connection:
 
 @asynccontextmanager
 async def acquired(pool: asyncpg.Pool, seconds: float) -> AsyncIterator[Conn]:
-    """A pooled connection; failures to get or use it raise `StoreUnavailable`."""
+    """A pooled connection; failures to get or use it raise `StoreUnavailable`.
+
+    A connection that died under its user is closed at once, and the pool's other
+    connections are replaced as they are next taken: one connection dying means the
+    server most likely restarted, which killed them all, and handing them out one by
+    one would fail a request for each.
+    """
     try:
         async with pool.acquire(timeout=seconds) as conn:
-            yield conn
+            try:
+                yield conn
+            except Exception as exc:
+                if dropped(exc):
+                    await pool.expire_connections()
+                    with contextlib.suppress(asyncpg.InterfaceError):  # released already
+                        conn.terminate()
+                raise
     except StoreUnavailable:
         raise
     except Exception as exc:
@@ -155,3 +180,19 @@ async def retrying(
             if attempt == 2 or exc.__cause__ is None or not dropped(exc.__cause__):
                 raise
     raise AssertionError("unreachable")
+
+
+async def close_within(closing: Awaitable[None], seconds: float, abort: Callable[[], None]) -> None:
+    """Await a graceful close for at most `seconds`, else `abort()` (terminate) instead.
+
+    Not `wait_for`: on timeout it cancels the close and then waits for it to end, which a
+    close stuck on a dead connection may never do.
+    """
+    task = asyncio.ensure_future(closing)
+    await asyncio.wait({task}, timeout=seconds)
+    if not task.done():
+        abort()
+        await asyncio.wait({task}, timeout=seconds)  # terminating should end it at once
+        task.cancel()
+    elif task.cancelled() or task.exception() is not None:
+        abort()

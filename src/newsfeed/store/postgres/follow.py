@@ -3,7 +3,9 @@
 Editorial writes notify `newsfeed_changes` (payload: the last seq they logged) and hit
 flushes `newsfeed_hits` (payload: the flushing process's token), both at commit. The
 follower keeps what it heard as numbers that only grow, from which the store makes
-`data_version`, and wakes `wait_for_change`.
+`data_version`. Only changes (and reconnections) wake `wait_for_change`: its callers
+re-read the change log, which hit flushes do not touch, and every process flushes twice
+a second.
 
 A notification sent while the listening connection is down is lost, so a lost connection
 is reopened in the background (with growing pauses while the server is away), the log's
@@ -95,12 +97,10 @@ class Follower:
         return conn
 
     async def _close(self) -> None:
+        """Drop the connection; nothing on it is worth a graceful goodbye."""
         conn, self._conn = self._conn, None
-        if conn is not None and not conn.is_closed():
-            try:
-                await asyncio.wait_for(conn.close(), self._timeout)
-            except Exception:
-                conn.terminate()
+        if conn is not None:
+            conn.terminate()
 
     async def _follow(self, conn: asyncpg.Connection) -> None:
         while True:
@@ -148,7 +148,5 @@ class Follower:
         self._woken.set()
 
     def _on_hits(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
-        if payload in self.own:
-            return  # this process's own flush: the store counted it when it committed
-        self.heard += 1
-        self._woken.set()
+        if payload not in self.own:  # its own: the store counted it when it committed
+            self.heard += 1
