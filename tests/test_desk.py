@@ -462,3 +462,42 @@ async def test_what_was_typed_when_the_session_ended_comes_back_after_login(
     assert (await submit(client, restored)).status == 303
     resp = await client.get("/api/v1/articles/1")
     assert (await resp.json())["translations"]["en"]["title"] == "Typed while away"
+
+
+async def test_every_field_has_a_label_and_ids_are_unique(
+    client: TestClient, editor_token: str
+) -> None:
+    await create(client, editor_token)
+    await log_in(client, editor_token)
+    for path in (*DESK_PAGES[:-1], "/desk/articles/1/texts/ko/delete"):
+        doc = lxml.html.fromstring(await page(client, path))
+        ids = doc.xpath("//@id")
+        assert len(ids) == len(set(ids)), path
+        labelled = set(doc.xpath("//label/@for"))
+        for field in doc.xpath("//input[not(@type='hidden')] | //select | //textarea"):
+            assert field.get("id") in labelled, (path, field.get("name"))
+        for described in doc.xpath("//@aria-describedby"):
+            assert all(doc.xpath(f"//*[@id='{i}']") for i in described.split()), path
+        assert len(doc.xpath("//h1")) == 1, path
+
+
+def test_sessions_in_the_store_follow_the_editors_token(settings: Any) -> None:
+    token = add_editor(settings, "ann")
+
+    async def work(store: Any) -> None:
+        digest = auth.hash_token(token)
+        assert await store.start_session("s1", digest, 1_000)
+        assert not await store.start_session("s2", "no-such-hash", 1_000)
+        found = await store.session("s1", 0)
+        assert found is not None and found[0].name == "ann" and found[1] == 1_000
+        assert await store.session("s1", 1_000) is None  # idle since then
+        await store.touch_session("s1", 5_000)
+        await store.touch_session("s1", 4_000)  # never back
+        assert (await store.session("s1", 0))[1] == 5_000
+        assert await store.sweep_sessions(4_000) == 0
+        assert await auth.rotate_editor(store, "ann") is not None
+        assert await store.session("s1", 0) is None
+        assert await store.sweep_sessions(0) == 1
+        await store.end_session("s1")  # ending an ended session is no error
+
+    with_store(settings, work)
