@@ -5,13 +5,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     NEWSFEED_HOST=0.0.0.0 \
     NEWSFEED_PORT=8080 \
-    NEWSFEED_DB=/data/newsfeed.db \
-    NEWSFEED_LOCALES=/app/locales
+    NEWSFEED_DB=/data/newsfeed.db
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
-COPY locales ./locales
 RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 --home-dir /data newsfeed \
     && mkdir -p /data \

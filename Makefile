@@ -34,17 +34,19 @@ lint: $(VENV)/.test-deps
 # Interface text: extract it from code and templates, add a catalog for every language in
 # NEWSFEED_LANGS that has none, merge new text into the catalogs, compile them (the
 # service also compiles the .po files in memory at start, so this is never required).
+# The catalogs live inside the package, so an installed newsfeed carries them.
 NEWSFEED_LANGS ?= ko,en
+LOCALES := src/newsfeed/locales
 i18n: $(VENV)/.run-deps
-	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -o $(LOCALES)/messages.pot --no-location --sort-output \
 		--project newsfeed --copyright-holder newsfeed .
 	for lang in $$(echo "$(NEWSFEED_LANGS)" | tr ',' ' '); do \
-		test -f locales/$$lang/LC_MESSAGES/messages.po || \
-		$(BIN)/pybabel init -i locales/messages.pot -d locales -D messages -l $$lang; \
+		test -f $(LOCALES)/$$lang/LC_MESSAGES/messages.po || \
+		$(BIN)/pybabel init -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages -l $$lang; \
 	done
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching \
-		--ignore-obsolete --width 100
-	$(BIN)/pybabel compile -d locales -D messages --statistics
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages \
+		--no-fuzzy-matching --ignore-obsolete --width 100
+	$(BIN)/pybabel compile -d $(LOCALES) -D messages --statistics
 
 # Throughput of every hot path against a hello-world baseline, peak memory and exact hits,
 # on 100,000 generated articles (a few minutes; by hand only, never part of `make test`).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import shutil
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,9 +15,11 @@ from typing import Any, TypeVar
 
 import pytest
 from aiohttp.test_utils import TestClient
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
 
 from newsfeed import auth
-from newsfeed.settings import Settings
+from newsfeed.settings import LOCALES_DIR, Settings
 from newsfeed.store import TABLES, Store, open_store
 from newsfeed.web.app import create_app
 
@@ -259,6 +262,18 @@ def snapshot(settings: Settings) -> dict[str, list[dict[str, Any]]]:
         return {table: await store.dump(table) for table in TABLES}
 
     return with_store(settings, dump)
+
+
+def locales_with(folder: Path, *extra: str) -> Path:
+    """A copy of the packaged catalogs plus an empty (untranslated) one for each `extra`
+    language: a language needs a catalog to be configured."""
+    target = folder / "locales"
+    shutil.copytree(LOCALES_DIR, target, ignore=shutil.ignore_patterns("*.mo"))
+    for lang in extra:
+        (target / lang / "LC_MESSAGES").mkdir(parents=True)
+        with (target / lang / "LC_MESSAGES" / "messages.po").open("wb") as fp:
+            write_po(fp, Catalog(locale=lang))
+    return target
 
 
 def free_port() -> int:

@@ -17,6 +17,7 @@ from conftest import (
     assert_problem_body,
     bearer,
     create,
+    locales_with,
     revoke_editor,
     sample_article,
     snapshot,
@@ -636,6 +637,7 @@ async def test_original_lang_is_the_first_language_given_without_the_default(
             "NEWSFEED_DB": str(tmp_path / "three.db"),
             "NEWSFEED_BASE_URL": BASE_URL,
             "NEWSFEED_LANGS": "ko,en,ja",
+            "NEWSFEED_LOCALES": str(locales_with(tmp_path, "ja")),
         }
     )
     client = await aiohttp_client(create_app(settings))

@@ -7,8 +7,11 @@ the database is exactly as it was: a rejected request changes nothing.
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import json
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +29,7 @@ from conftest import (
 from yarl import URL
 
 from newsfeed import auth
+from newsfeed.model import Cursor
 from newsfeed.settings import Settings
 
 
@@ -86,6 +90,39 @@ CASES: dict[str, Case] = {
     "deep-nesting": Case("POST", A, 400, b"[" * 100_000),
     "trailing-garbage": Case("PATCH", ART, 400, b'{"status": "draft"} x'),
     "nan-literal": Case("PATCH", ART, 400, b'{"status": NaN}'),
+    "int-past-python-limit": Case("PATCH", ART, 400, b'{"status": 1' + b"0" * 5000 + b"}"),
+    "int-past-python-limit-nested": Case(
+        "POST", A, 400, b'{"translations": {"ko": {"title": [' + b"9" * 4500 + b"]}}}"
+    ),
+    "huge-exponent": Case("PATCH", ART, 400, b'{"status": 1e999999}'),
+    "negative-huge-exponent": Case("PUT", EN, 400, b'{"title": -1.5e400}'),
+    "repeated-key": Case("PATCH", ART, 400, b'{"status": "draft", "status": "published"}'),
+    "repeated-key-nested": Case("PUT", EN, 400, b'{"title": "a", "body": "x", "title": "b"}'),
+    "repeated-key-escaped": Case("PATCH", ART, 400, b'{"slug": "a", "\\u0073lug": "b"}'),
+    # --- Content-Encoding: decoded here; unsupported 415, undecodable 400 --------
+    "gzip-not-gzip": Case("POST", A, 400, article(), headers=(("Content-Encoding", "gzip"),)),
+    "gzip-truncated": Case(
+        "POST", A, 400, gzip.compress(article())[:-12], headers=(("Content-Encoding", "gzip"),)
+    ),
+    "gzip-trailing-garbage": Case(
+        "PUT", EN, 400, gzip.compress(text()) + b"junk", headers=(("Content-Encoding", "gzip"),)
+    ),
+    "deflate-not-deflate": Case(
+        "PATCH", ART, 400, j({"status": "draft"}), headers=(("Content-Encoding", "deflate"),)
+    ),
+    "gzip-bomb": Case(
+        "PUT", EN, 413, gzip.compress(b" " * (2 * MIB)), headers=(("Content-Encoding", "gzip"),)
+    ),
+    "encoding-br": Case("POST", A, 415, article(), headers=(("Content-Encoding", "br"),)),
+    "encoding-zstd": Case("PUT", EN, 415, text(), headers=(("Content-Encoding", "zstd"),)),
+    "encoding-unknown": Case("PATCH", ART, 415, j({}), headers=(("Content-Encoding", "foo"),)),
+    "encoding-two": Case(
+        "POST",
+        A,
+        415,
+        gzip.compress(gzip.compress(article())),
+        headers=(("Content-Encoding", "gzip, gzip"),),
+    ),
     # --- wrong JSON types: 422 ------------------------------------------------
     "array-body": Case("POST", A, 422, b"[]", fields=("body",)),
     "string-body": Case("POST", A, 422, b'"news"', fields=("body",)),
@@ -116,6 +153,23 @@ CASES: dict[str, Case] = {
     ),
     "patch-empty": Case("PATCH", ART, 422, b"{}", fields=("body",)),
     "text-unknown-field": Case("PUT", EN, 422, text(lang="en"), fields=("lang",)),
+    # a name that is not valid Unicode (a lone surrogate) is shown escaped
+    "unknown-field-lone-surrogate": Case(
+        "POST", A, 422, article(**{"\ud800": 1}), fields=("\\ud800",)
+    ),
+    "text-unknown-field-lone-surrogate": Case(
+        "PUT", EN, 422, text(**{"x\udfff": 1}), fields=("x\\udfff",)
+    ),
+    "translation-lang-lone-surrogate": Case(
+        "POST",
+        A,
+        422,
+        article(translations={"\udbff": {"title": "x"}}),
+        fields=("translations.\\udbff",),
+    ),
+    "unknown-field-control-char": Case(
+        "PATCH", ART, 422, j({"a\u0007b": 1}), fields=("a\\u0007b",)
+    ),
     # --- characters no feed can carry: 422 ------------------------------------
     "nul-escape": Case(
         "POST", A, 422, with_ko(title="a\u0000b"), fields=("translations.ko.title",)
@@ -177,6 +231,40 @@ CASES: dict[str, Case] = {
     "list-category-sql": Case("GET", A + "?category=%27%20OR%201=1--", 400, fields=("category",)),
     "duplicate-slug-create": Case("POST", A, 409, article(slug="taken")),
     "duplicate-slug-patch": Case("PATCH", "/api/v1/articles/{solo}", 409, j({"slug": "taken"})),
+    # --- identifiers match over the whole string: no trailing newline ----------
+    "slug-newline": Case("POST", A, 422, article(slug="news\n"), fields=("slug",)),
+    "slug-newline-patch": Case("PATCH", ART, 422, j({"slug": "fresh\n"}), fields=("slug",)),
+    "category-newline": Case("POST", A, 422, article(category="news\n"), fields=("category",)),
+    "category-newline-patch": Case(
+        "PATCH", ART, 422, j({"category": "news\n"}), fields=("category",)
+    ),
+    "date-newline": Case(
+        "PATCH", ART, 422, j({"published_at": "2020-09-15T10:00:00Z\n"}), fields=("published_at",)
+    ),
+    "date-arabic-digits": Case(
+        "PATCH", ART, 422, j({"published_at": "٢٠٢٠-09-15T10:00:00Z"}), fields=("published_at",)
+    ),
+    "original-lang-newline": Case(
+        "PATCH", ART, 422, j({"original_lang": "ko\n"}), fields=("original_lang",)
+    ),
+    "translation-lang-newline": Case(
+        "POST",
+        A,
+        422,
+        article(translations={"ko\n": {"title": "x"}}),
+        fields=("translations.ko\\u000a",),
+    ),
+    "list-category-newline": Case("GET", A + "?category=news%0A", 400, fields=("category",)),
+    "list-lang-newline": Case("GET", A + "?lang=ko%0A", 400, fields=("lang",)),
+    "list-limit-newline": Case("GET", A + "?limit=5%0A", 400, fields=("limit",)),
+    "list-cursor-newline": Case("GET", A + "?cursor={cursor}%0A", 400, fields=("cursor",)),
+    "list-cursor-padded": Case("GET", A + "?cursor={cursor}%3D", 400, fields=("cursor",)),
+    "id-newline": Case("GET", A + "/{id}%0A", 404),
+    "hit-id-newline": Case("POST", A + "/{id}%0A/hits", 404, content_type=None),
+    "lang-path-newline": Case("PUT", ART + "/translations/en%0A", 404, text()),
+    "if-match-newline-tag": Case(
+        "PATCH", ART, 400, j({"status": "draft"}), headers=(("If-Match", '"{id}.1"x'),)
+    ),
     # --- ids -------------------------------------------------------------------
     "id-zero": Case("GET", A + "/0", 404),
     "id-negative": Case("GET", A + "/-1", 404),
@@ -256,6 +344,9 @@ CASES: dict[str, Case] = {
     "translator-deletes-text": Case("DELETE", EN, 403, token="translator", content_type=None),
     # --- routes and methods -------------------------------------------------------
     "unknown-route": Case("GET", "/api/v1/nope", 404),
+    "unknown-route-newline": Case("PUT", A + "//translations/ko%0A", 404, text()),
+    "unknown-expectation": Case("GET", A, 417, headers=(("Expect", "nonsense"),)),
+    "unknown-expectation-write": Case("POST", A, 417, article(), headers=(("Expect", "200-ok"),)),
     "unknown-version": Case("GET", "/api/v2/articles", 404),
     "put-collection": Case("PUT", A, 405, article()),
     "delete-collection": Case("DELETE", A, 405, content_type=None),
@@ -274,7 +365,8 @@ async def seeded(client: TestClient, editor_token: str, settings: Settings) -> d
     )
     revoked = add_editor(settings, "gone", auth.Role.EDITOR)
     assert revoke_editor(settings, "gone")
-    return {"id": str(full["id"]), "solo": str(solo["id"]), "revoked": revoked}
+    cursor = Cursor(full["id"] * 1_000_000, full["id"]).encode()  # a real one, shape-wise
+    return {"id": str(full["id"]), "solo": str(solo["id"]), "revoked": revoked, "cursor": cursor}
 
 
 def _headers(case: Case, tokens: dict[str, str], ids: dict[str, str]) -> dict[str, str]:
@@ -329,7 +421,19 @@ async def test_bad_input(
 
 def test_catalogue_size() -> None:
     assert len(CASES) >= 40
-    assert {c.status for c in CASES.values()} >= {400, 401, 403, 404, 405, 409, 412, 413, 415, 422}
+    assert {c.status for c in CASES.values()} >= {
+        400,
+        401,
+        403,
+        404,
+        405,
+        409,
+        412,
+        413,
+        415,
+        417,
+        422,
+    }
 
 
 @pytest.mark.parametrize(
@@ -373,6 +477,13 @@ PAGE_CASES: dict[str, tuple[str, int, str]] = {
     "page-encoded-dotdot": ("/ko/%2e%2e/%2e%2e/etc/passwd", 404, "text/html"),
     "static-encoded-slash": ("/static/..%2f..%2fpyproject.toml", 404, "application/problem+json"),
     "static-dotdot": ("/static/%2e%2e", 404, "application/problem+json"),
+    "page-newline": ("/ko/?page=2%0A", 400, "text/html"),
+    "board-category-newline": ("/en/?category=news%0A", 400, "text/html"),
+    "feed-category-newline": ("/ko/feed.atom?category=news%0A", 400, "text/html"),
+    "page-id-newline": ("/ko/articles/{id}%0A", 404, "text/html"),
+    "lang-newline-board": ("/ko%0A/", 404, "application/problem+json"),
+    "lang-newline-feed": ("/ko%0A/feed.rss", 404, "application/problem+json"),
+    "page-unknown-newline": ("/ko/x%0Ay", 404, "text/html"),
     "search-nul": ("/ko/search?q=%00", 200, "text/html"),
     "search-invalid-utf8": ("/ko/search?q=%ff%fe", 200, "text/html"),
     "search-long": ("/en/search?q=" + "%EA%B0%80" * 500, 200, "text/html"),
@@ -407,7 +518,17 @@ async def test_bad_page_input(
 
 @pytest.mark.parametrize(
     ("accept_language", "lang"),
-    [("", "ko"), ("*", "ko"), ("xx;q=abc", "ko"), (",,;;", "ko"), ("en;q=2,ko;q=-1", "en")],
+    [
+        ("", "ko"),
+        ("*", "ko"),
+        ("xx;q=abc", "ko"),
+        (",,;;", "ko"),
+        ("en;q=2,ko;q=-1", "en"),
+        ("en;q=nan,ko;q=0.5", "ko"),
+        ("en;q=inf,ko;q=0.5", "ko"),
+        ("en;q=1e3,ko;q=0.5", "ko"),
+        ("en;q=" + "9" * 5000 + ",ko;q=0.5", "ko"),
+    ],
 )
 async def test_root_with_garbage_accept_language(
     client: TestClient, accept_language: str, lang: str
@@ -418,3 +539,30 @@ async def test_root_with_garbage_accept_language(
     assert resp.status == 303
     assert resp.headers["Location"] == f"/{lang}/"
     assert "Accept-Language" in resp.headers["Vary"]
+
+
+@pytest.mark.parametrize(
+    ("coding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("x-gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("identity", bytes),
+        ("GZIP", gzip.compress),
+    ],
+)
+async def test_encoded_bodies_are_decoded(
+    client: TestClient, editor_token: str, coding: str, encode: Callable[[bytes], bytes]
+) -> None:
+    """What the server decodes itself (aiohttp's own decoding is off): gzip and deflate."""
+    resp = await client.post(
+        "/api/v1/articles",
+        data=encode(article(slug="packed")),
+        headers={
+            **bearer(editor_token),
+            "Content-Type": "application/json",
+            "Content-Encoding": coding,
+        },
+    )
+    assert resp.status == 201, await resp.text()
+    assert (await resp.json())["slug"] == "packed"

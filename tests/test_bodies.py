@@ -7,10 +7,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import bearer, create, with_store
+from conftest import bearer, create, settings_for, with_store
 
 from newsfeed import render
 from newsfeed.render import markdown_html
+from newsfeed.store.sqlite.schema import migrate
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -77,3 +78,26 @@ async def test_fill_renders_older_texts_and_leaves_search_alone(client, settings
     resp = await client.get("/en/search?q=word")
     assert resp.status == 200
     assert "Pact" in await resp.text()
+
+
+def test_bodies_rendered_before_headings_moved_down_are_rendered_again(tmp_path: Path):
+    """Migration 7 forgets bodies stored with a heading as <h1>; `fill_bodies` renders them
+    anew."""
+    path = tmp_path / "old.db"
+    migrate(path)
+    execute(
+        path,
+        "INSERT INTO articles (category, status, published_at, published_us, created_at, "
+        "updated_at, original_lang) VALUES ('news', 'published', '2020-01-01T00:00:00+00:00', "
+        "1577836800000000, '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00', 'en')",
+    )
+    execute(
+        path,
+        "INSERT INTO translations (article_id, lang, title, body, updated_at, body_html) "
+        "VALUES (1, 'en', 'T', '# Old', '2020-01-01T00:00:00+00:00', '<h1>Old</h1>\n')",
+    )
+    execute(path, "PRAGMA user_version = 6")  # as a database from before the change
+    migrate(path)
+    assert stored(path, 1) == {"en": None}
+    assert with_store(settings_for(path), lambda store: store.fill_bodies(markdown_html)) == 1
+    assert stored(path, 1) == {"en": "<h2>Old</h2>\n"}

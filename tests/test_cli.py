@@ -9,11 +9,15 @@ import sqlite3
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import bearer, free_port, sample_article
+
+from newsfeed.settings import Settings
+from newsfeed.web.app import create_app
 
 
 def run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -45,6 +49,7 @@ def test_help_says_what_every_command_does(env):
         (("editor", "add"), "--role"),
         (("editor", "list"), "List"),
         (("editor", "revoke"), "Revoke"),
+        (("editor", "rotate"), "Replace"),
     ):
         out = run(env, *args, "--help").stdout
         assert words in out, (args, out)
@@ -129,3 +134,58 @@ def test_serve_starts_empty_answers_health_and_stops_on_sigterm(env):
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == 0, stderr
+
+
+def test_the_first_command_on_a_new_database_fixes_the_feed_id_authority(env):
+    run({**env, "NEWSFEED_BASE_URL": "https://news.example.org"}, "seed")
+    run({**env, "NEWSFEED_BASE_URL": "https://elsewhere.example"}, "editor", "list")
+    db = sqlite3.connect(env["NEWSFEED_DB"])
+    rows = db.execute("SELECT key, value FROM site_meta").fetchall()
+    db.close()
+    assert rows == [("tag_authority", "news.example.org")]
+
+
+async def test_rotate_prints_a_new_token_once_and_ends_the_old_one_at_once(env, aiohttp_client):
+    old = run(env, "editor", "add", "erin").stdout.strip().splitlines()[-1]
+    out = run(env, "editor", "rotate", "erin").stdout
+    new = out.strip().splitlines()[-1]
+    assert new.startswith("nf_") and new != old
+    assert old not in out
+    conn = sqlite3.connect(env["NEWSFEED_DB"])
+    stored = conn.execute("SELECT token_hash FROM editors WHERE name = 'erin'").fetchall()
+    conn.close()
+    assert new not in repr(stored)
+    settings = Settings.from_env(env)
+    client = await aiohttp_client(create_app(settings))
+    body = sample_article()
+    resp = await client.post("/api/v1/articles", json=body, headers=bearer(old))
+    assert resp.status == 401
+    resp = await client.post("/api/v1/articles", json=body, headers=bearer(new))
+    assert resp.status == 201
+    assert "erin\teditor" in run(env, "editor", "list").stdout  # still active
+
+
+def test_rotate_refuses_unknown_and_revoked_editors(env):
+    unknown = run(env, "editor", "rotate", "nobody", check=False)
+    assert unknown.returncode == 1 and "no active editor named 'nobody'" in unknown.stderr
+    assert unknown.stdout == ""
+    run(env, "editor", "add", "frank")
+    run(env, "editor", "revoke", "frank")
+    revoked = run(env, "editor", "rotate", "frank", check=False)
+    assert revoked.returncode == 1 and revoked.stdout == ""
+
+
+def test_version_comes_from_the_package_metadata(env):
+    with (Path(__file__).resolve().parent.parent / "pyproject.toml").open("rb") as fp:
+        version = tomllib.load(fp)["project"]["version"]
+    assert run(env, "--version").stdout == f"newsfeed {version}\n"
+    assert version == "0.1.0"
+
+
+def test_serve_stops_at_once_for_a_language_without_a_catalog(env):
+    result = run({**env, "NEWSFEED_LANGS": "ko,en,ja"}, "serve", check=False)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("newsfeed: NEWSFEED_LANGS='ko,en,ja': ")
+    assert "no message catalog for 'ja'" in lines[0]
+    assert not Path(env["NEWSFEED_DB"]).exists()  # stopped before touching anything

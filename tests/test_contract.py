@@ -205,23 +205,26 @@ def test_root_sees_other_by_accept_language(server, accept, lang):
 
 
 @pytest.mark.parametrize(
-    ("lang", "other", "date", "heading"),
+    ("lang", "date", "heading"),
     [
-        ("ko", "en", "2020년 9월 15일", "번호"),
-        ("en", "ko", "September 15, 2020", "No."),
+        ("ko", "2020년 9월 15일", "번호"),
+        ("en", "September 15, 2020", "No."),
     ],
 )
-def test_board_is_localized_with_alternates_and_feed_autodiscovery(
-    server, lang, other, date, heading
-):
+def test_board_is_localized_with_alternates_and_feed_autodiscovery(server, lang, date, heading):
     reply = server.get(f"/{lang}/")
     assert reply.status == 200
     assert reply.headers["Content-Type"] == "text/html; charset=utf-8"
     assert reply.headers["Content-Language"] == lang
     doc = reply.html()
     assert doc.get("lang") == lang
-    assert doc.xpath("//link[@rel='alternate'][@hreflang]/@hreflang") == [other]
-    assert doc.xpath("//link[@rel='alternate'][@hreflang]/@href") == [f"{BASE_URL}/{other}/"]
+    # every language, itself included, and x-default: `/`, which negotiates
+    assert doc.xpath("//link[@rel='alternate'][@hreflang]/@hreflang") == ["ko", "en", "x-default"]
+    assert doc.xpath("//link[@rel='alternate'][@hreflang]/@href") == [
+        f"{BASE_URL}/ko/",
+        f"{BASE_URL}/en/",
+        f"{BASE_URL}/",
+    ]
     for kind, fmt in (("rss", "rss"), ("atom", "atom")):
         assert doc.xpath(f"//link[@rel='alternate'][@type='application/{kind}+xml']/@href") == [
             f"{BASE_URL}/{lang}/feed.{fmt}"
@@ -271,9 +274,10 @@ def test_errors_under_a_language_are_localized_pages(server):
         assert reply.headers["Content-Language"] == lang
         doc = reply.html()
         assert doc.get("lang") == lang and text_of(doc, "//h1") == [heading]
-        other = "en" if lang == "ko" else "ko"
         assert doc.xpath("//link[@rel='alternate'][@hreflang]/@href") == [
-            f"{BASE_URL}/{other}/articles/999"
+            f"{BASE_URL}/ko/articles/999",
+            f"{BASE_URL}/en/articles/999",
+            f"{BASE_URL}/ko/articles/999",  # x-default: the default language's
         ]
     assert server.get("/ko/?page=abc").status == 400
     assert server.get("/ko/?category=Not_OK").status == 400

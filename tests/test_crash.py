@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -284,3 +286,153 @@ async def test_sigterm_lets_requests_in_progress_finish(
         assert found.fetchone() == (5,)
     finally:
         conn.close()
+
+
+# --- restore ----------------------------------------------------------------------------
+
+
+async def newsfeed(db_path: Path, *args: str) -> tuple[int, str, str]:
+    """Run a `newsfeed` command on the database; (status, stdout, stderr)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "newsfeed",
+        *args,
+        env={**os.environ, "NEWSFEED_DB": str(db_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+def article_ids(path: Path) -> set[int]:
+    conn = sqlite3.connect(path)
+    try:
+        return {row[0] for row in conn.execute("SELECT id FROM articles")}
+    finally:
+        conn.close()
+
+
+async def post(server: Server, session: aiohttp.ClientSession, token: str, slug: str) -> int:
+    async with session.post(
+        server.url + "/api/v1/articles", json=sample_article(slug=slug), headers=bearer(token)
+    ) as resp:
+        assert resp.status == 201
+        return int((await resp.json())["id"])
+
+
+async def test_restore_after_a_crash_holds_exactly_the_backup(
+    served: tuple[Server, aiohttp.ClientSession, str], tmp_path: Path
+) -> None:
+    """SIGKILL after writes that are only in the write-ahead log; the restored database
+    holds the backup's articles, none of the log's, and the old file is kept aside."""
+    server, session, token = served
+    kept = {await post(server, session, token, f"kept-{n}") for n in range(5)}
+    copy = tmp_path / "backups" / "before.db"
+    status, _, err = await newsfeed(server.db_path, "backup", str(copy))
+    assert status == 0, err
+    lost = {await post(server, session, token, f"lost-{n}") for n in range(5)}
+    assert await server.stop(signal.SIGKILL) == -signal.SIGKILL
+    wal = server.db_path.with_name(server.db_path.name + "-wal")
+    assert wal.exists() and wal.stat().st_size > 0  # the crash left a log behind
+
+    status, out, err = await newsfeed(server.db_path, "restore", str(copy))
+    assert status == 0, err
+    assert f"restored {len(kept)} articles" in out
+    assert not wal.exists()  # the old log went aside: it can never be replayed into this
+    assert article_ids(server.db_path) == kept
+    assert integrity(server.db_path) == "ok"
+    (aside,) = server.db_path.parent.glob(f"{server.db_path.name}.replaced-*[0-9]Z")
+    assert str(aside) in out
+    assert article_ids(aside) == kept | lost  # opened with its own log: nothing lost
+
+    await server.start(session)
+    listed: set[int] = set()
+    async with session.get(f"{server.url}/api/v1/articles?limit=100") as resp:
+        listed = {item["id"] for item in (await resp.json())["items"]}
+    assert listed == kept
+    for article_id in lost:
+        async with session.get(f"{server.url}/api/v1/articles/{article_id}") as resp:
+            assert resp.status == 404
+    assert await server.stop(signal.SIGTERM) == 0
+
+
+async def test_restore_is_refused_while_a_server_uses_the_database(
+    served: tuple[Server, aiohttp.ClientSession, str], tmp_path: Path
+) -> None:
+    server, session, token = served
+    await post(server, session, token, "one")
+    copy = tmp_path / "copy.db"
+    assert (await newsfeed(server.db_path, "backup", str(copy)))[0] == 0
+    await post(server, session, token, "two")
+    before = article_ids(server.db_path)
+    status, out, err = await newsfeed(server.db_path, "restore", str(copy))
+    assert status == 1 and out == ""
+    assert err.strip() == (
+        f"newsfeed: restore refused: {server.db_path} is in use by a running newsfeed serve: "
+        "stop it first"
+    )
+    assert article_ids(server.db_path) == before
+    assert not list(server.db_path.parent.glob("*.replaced-*"))
+    async with session.get(f"{server.url}/healthz") as resp:
+        assert resp.status == 200
+    assert await server.stop(signal.SIGTERM) == 0
+    status, _, err = await newsfeed(server.db_path, "restore", str(copy))  # stopped: done
+    assert status == 0, err
+    assert len(article_ids(server.db_path)) == len(before) - 1
+
+
+def test_restore_refuses_a_bad_backup_and_changes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "site.db"
+    add_editor(settings_for(target), "keep-me", auth.Role.EDITOR)  # migrates it
+    good = tmp_path / "good.db"
+    status, _, err = asyncio.run(newsfeed(target, "backup", str(good)))
+    assert status == 0, err
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database\n" * 100)
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).execute("CREATE TABLE other (x)").connection.close()
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(good.read_bytes())
+    with damaged.open("r+b") as fp:  # garble the pages after the schema's
+        fp.seek(4096 * 2)
+        fp.write(b"\xff" * 4096 * 3)
+    future = tmp_path / "future.db"
+    future.write_bytes(good.read_bytes())
+    conn = sqlite3.connect(future)
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    before = target.read_bytes()
+    for path, words in (
+        (tmp_path / "missing.db", "does not exist"),
+        (text, "not a usable SQLite database"),
+        (empty, "not a newsfeed database"),
+        (damaged, "database disk image is malformed|failed its integrity check"),
+        (future, "schema version 999"),
+        (target, "the database itself"),
+    ):
+        status, out, err = asyncio.run(newsfeed(target, "restore", str(path)))
+        assert status == 1 and out == "", (path, out)
+        assert re.search(words, err) and err.count("\n") == 1, (path, err)
+        assert target.read_bytes() == before, path
+    assert not list(tmp_path.glob("*.replaced-*"))
+    assert not list(tmp_path.glob("*.restoring"))
+
+
+def test_serve_refuses_to_start_during_a_restore(tmp_path: Path) -> None:
+    """While a restore holds the database, `serve` stops at once with one line."""
+    target = tmp_path / "site.db"
+    with open(target.with_name(target.name + ".serve-lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # what a restore in progress holds
+        result = subprocess.run(
+            [sys.executable, "-m", "newsfeed", "serve"],
+            env={**os.environ, "NEWSFEED_DB": str(target), "NEWSFEED_PORT": str(free_port())},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 1
+    assert result.stderr == f"newsfeed: {target} is being restored; start again when it is done\n"
+    assert not target.exists()  # not even migrated

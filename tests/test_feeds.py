@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import re
+import sqlite3
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import feedparser
@@ -15,6 +19,8 @@ from conftest import BASE_URL, bearer, create, sample_article
 from lxml import etree
 
 from newsfeed import model as articles
+from newsfeed.feeds import authority
+from newsfeed.store.sqlite.schema import migrate
 from newsfeed.web.app import create_app
 from newsfeed.web.keys import feed_cache_key
 
@@ -490,3 +496,152 @@ async def test_a_feed_holds_the_newest_20_and_category_narrows_it(client, editor
         assert [e.id for e in entries] == only_event
     items = json.loads(await ok(client, "/en/feed.json?category=events"))["items"]
     assert [i["id"] for i in items] == only_event
+
+
+# --- ids that outlive the base URL ----------------------------------------------------
+
+
+async def _feed_ids(client: TestClient) -> dict[str, list[str]]:
+    """Every id in the Korean feeds (feed ids first) and the Atom entries' links."""
+    atom = etree.fromstring(await ok(client, "/ko/feed.atom"))
+    rss = etree.fromstring(await ok(client, "/ko/feed.rss"))
+    document = json.loads(await ok(client, "/ko/feed.json"))
+    return {
+        "atom": [
+            atom.findtext(f"{ATOM}id"),
+            *(e.findtext(f"{ATOM}id") for e in atom.iter(f"{ATOM}entry")),
+        ],
+        "rss": [g.text for g in rss.iter("guid")],
+        "json": [item["id"] for item in document["items"]],
+        "links": atom.xpath("//a:entry/a:link/@href", namespaces={"a": ATOM[1:-1]}),
+    }
+
+
+async def test_feed_ids_survive_a_new_base_url(aiohttp_client, settings, editor_token):
+    """The tag authority is fixed in the database when it is made: a move to another
+    address changes every link, and no id."""
+    first = await aiohttp_client(create_app(settings))
+    made = [await create(first, editor_token, slug=f"a{n}") for n in range(2)]
+    before = await _feed_ids(first)
+    assert before["json"] == [f"tag:news.example,2026:article/{a['id']}/ko" for a in made[::-1]]
+    await first.close()
+
+    moved = replace(settings, base_url="https://www.example.org")
+    second = await aiohttp_client(create_app(moved))
+    after = await _feed_ids(second)
+    for kind in ("atom", "rss", "json"):
+        assert after[kind] == before[kind], kind
+    assert all(link.startswith("https://www.example.org/") for link in after["links"])
+    await create(second, editor_token, slug="after-the-move")  # new articles too
+    newest = (await _feed_ids(second))["json"][0]
+    assert newest.startswith("tag:news.example,2026:article/")
+
+
+@pytest.mark.sqlite_only
+async def test_an_upgraded_database_keeps_the_authority_its_feeds_used(
+    aiohttp_client, settings, editor_token
+):
+    """A database from before site_meta: its first start after the upgrade fixes the
+    authority from the base URL it has been using; later ones keep it."""
+    first = await aiohttp_client(create_app(settings))
+    article = await create(first, editor_token)
+    await first.close()
+    conn = sqlite3.connect(settings.db_path)
+    with conn:
+        conn.execute("DROP TABLE site_meta")  # as it was before migration 6
+        conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    old = replace(settings, base_url="http://old.example:8080")
+    migrate(old.db_path)
+    client = await aiohttp_client(create_app(old))
+    ids = (await _feed_ids(client))["json"]
+    assert ids == [f"tag:old.example,2026:article/{article['id']}/ko"]
+    await client.close()
+    client = await aiohttp_client(create_app(replace(settings, base_url="https://new.example")))
+    assert (await _feed_ids(client))["json"] == ids
+
+
+@pytest.mark.parametrize(
+    ("base_url", "expected"),
+    [
+        ("http://News.Example:8080/x", "news.example"),
+        ("http://127.0.0.1:8080", "127.0.0.1"),
+        ("http://localhost:8080", "localhost"),
+    ],
+)
+def test_tag_authority_is_the_base_url_host(base_url, expected):
+    assert authority.authority_for(base_url) == expected
+
+
+def test_tag_authority_of_an_address_no_tag_can_carry_is_a_name_of_its_own():
+    made = {authority.authority_for("http://[::1]:8080") for _ in range(3)}
+    assert len(made) == 3
+    assert all(re.fullmatch(r"newsfeed-[0-9a-f]{12}\.invalid", name) for name in made)
+
+
+# --- invalidation that has to bite ------------------------------------------------------
+
+
+async def test_a_new_translation_refreshes_the_other_languages_feeds(client, editor_token):
+    """Adding English to a Korean article changes the Korean entries too: they gain an
+    alternate link to the English page (hreflang="en")."""
+    article = await create(client, editor_token, translations={"ko": {"title": "한국어만"}})
+    page = f"{BASE_URL}/en/articles/{article['id']}"
+
+    def alternates(body: bytes) -> set[tuple[str | None, str]]:
+        (entry,) = parse(body).entries
+        return {(link.get("hreflang"), link.href) for link in entry.links}
+
+    before_resp, before = await feed(client, "/ko/feed.atom")
+    assert ("en", page) not in alternates(before)
+    await put_text(client, editor_token, article["id"], "en", title="English at last")
+    after_resp, after = await feed(client, "/ko/feed.atom")
+    assert ("en", page) in alternates(after)
+    assert after_resp.headers["ETag"] != before_resp.headers["ETag"]
+    # removing it again takes the link away again
+    resp = await client.delete(
+        f"/api/v1/articles/{article['id']}/translations/en", headers=bearer(editor_token)
+    )
+    assert resp.status == 204
+    assert ("en", page) not in alternates((await feed(client, "/ko/feed.atom"))[1])
+
+
+def _age(path: Path, moment: str) -> None:
+    """Date every write and text so far at `moment`, as if made long ago."""
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE changes SET changed_at = ?", (moment,))
+        conn.execute("UPDATE translations SET updated_at = ?", (moment,))
+        conn.execute("UPDATE articles SET updated_at = ?, created_at = ?", (moment, moment))
+    conn.close()
+
+
+@pytest.mark.sqlite_only  # dates the rows in the file itself
+async def test_a_category_feed_keeps_etag_and_last_modified_when_another_is_written(
+    aiohttp_client, settings, editor_token
+):
+    """Also when the feed is built again (another worker, a restart): its validators
+    depend only on what it shows, not on writes to other categories."""
+    first = await aiohttp_client(create_app(settings))
+    await create(first, editor_token, category="news")  # published 2020-09-15
+    _age(settings.db_path, "2020-09-15T02:00:00+00:00")
+    paths = [f"/ko/feed.{fmt}?category=news" for fmt in ("atom", "rss", "json")]
+
+    async def validators(client: TestClient) -> dict[str, tuple[str, str]]:
+        found = {}
+        for path in [*paths, "/ko/feed.atom"]:
+            resp, _ = await feed(client, path)
+            found[path] = (resp.headers["ETag"], resp.headers["Last-Modified"])
+        return found
+
+    before = await validators(first)
+    assert before[paths[0]][1] == "Tue, 15 Sep 2020 02:00:00 GMT"
+    await create(first, editor_token, category="events")  # now, in another category
+    after = await validators(first)
+    rebuilt = await validators(await aiohttp_client(create_app(settings)))
+    for path in paths:
+        assert after[path] == before[path], path
+        assert rebuilt[path] == before[path], path
+    # the feed of every category does show the new article: both validators move
+    assert rebuilt["/ko/feed.atom"][0] != before["/ko/feed.atom"][0]
+    assert rebuilt["/ko/feed.atom"][1] != before["/ko/feed.atom"][1]

@@ -19,11 +19,11 @@ from babel.support import NullTranslations, Translations
 from conftest import add_editor, create
 
 from newsfeed import auth, i18n
-from newsfeed.settings import Settings, default_locales_dir
+from newsfeed.settings import LOCALES_DIR, Settings
 from newsfeed.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCALES = default_locales_dir()
+LOCALES = LOCALES_DIR
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
@@ -124,7 +124,8 @@ def test_negotiate(header, expected):
 async def test_a_third_language_is_configuration_plus_a_catalog(
     aiohttp_client: Callable[..., Any], tmp_path: Path
 ):
-    """Japanese: a copy of the catalogs with one translated message, no code change."""
+    """Japanese: a copy of the catalogs and a new one, translated in part (as `make i18n`
+    leaves it before a translator has finished), and no code change."""
     locales = tmp_path / "locales"
     for lang in ("ko", "en"):
         target = locales / lang / "LC_MESSAGES"
@@ -132,8 +133,10 @@ async def test_a_third_language_is_configuration_plus_a_catalog(
         (target / "messages.po").write_bytes(
             (LOCALES / lang / "LC_MESSAGES" / "messages.po").read_bytes()
         )
-    catalog = Catalog(locale="ja")
-    catalog.add("Hits", "閲覧数")
+    with (LOCALES / "messages.pot").open("rb") as fp:  # what `pybabel init` starts from
+        catalog = read_po(fp, locale="ja")
+    assert catalog.get("%(num)s article") is not None  # untranslated, as a plural
+    catalog.get("Hits").string = "閲覧数"
     (locales / "ja" / "LC_MESSAGES").mkdir(parents=True)
     with (locales / "ja" / "LC_MESSAGES" / "messages.po").open("wb") as fp:
         write_po(fp, catalog)
@@ -146,7 +149,8 @@ async def test_a_third_language_is_configuration_plus_a_catalog(
         }
     )
     client = await aiohttp_client(create_app(settings))
-    await create(client, add_editor(settings, "ja-editor", auth.Role.EDITOR))
+    token = add_editor(settings, "ja-editor", auth.Role.EDITOR)
+    first = await create(client, token)
     headers = {"Accept-Language": "ja-JP,ja;q=0.9"}
     resp = await client.get("/", headers=headers, allow_redirects=False)
     assert resp.headers["Location"] == "/ja/"
@@ -158,8 +162,18 @@ async def test_a_third_language_is_configuration_plus_a_catalog(
     # translated where the catalog has it, the source text elsewhere
     assert doc.xpath("//thead//th/text()") == ["No.", "Title", "Date", "閲覧数"]
     assert doc.xpath("//tbody//td[@class='date']//text()") == ["2020年9月15日"]
-    hreflangs = doc.xpath("//link[@hreflang]/@hreflang")
-    assert sorted(hreflangs) == ["en", "ko"]
+    hreflangs = doc.xpath("//head/link[@hreflang]/@hreflang")
+    assert hreflangs == ["ko", "en", "ja", "x-default"]
     doc = lxml.html.fromstring(await (await client.get("/ko/")).text())
-    assert sorted(doc.xpath("//link[@hreflang]/@hreflang")) == ["en", "ja"]
+    assert doc.xpath("//head/link[@hreflang]/@hreflang") == ["ko", "en", "ja", "x-default"]
     assert doc.xpath("//nav[@class='langs']/a[@hreflang='ja']/text()") == ["日本語"]
+
+    # untranslated messages fall back one by one, with English plurals (not "2 article")
+    doc = lxml.html.fromstring(await (await client.get("/ja/")).text())
+    assert doc.xpath("//p[@class='count']/text()") == ["1 article"]
+    await create(client, token, slug="second")
+    doc = lxml.html.fromstring(await (await client.get("/ja/")).text())
+    assert doc.xpath("//p[@class='count']/text()") == ["2 articles"]
+    for expected in ("1 view", "2 views"):
+        doc = lxml.html.fromstring(await (await client.get(f"/ja/articles/{first['id']}")).text())
+        assert doc.xpath("//*[@class='hits']/text()") == [expected]

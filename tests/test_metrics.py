@@ -190,7 +190,7 @@ async def test_a_stuck_stderr_neither_blocks_nor_grows_without_bound() -> None:
             return len(text)
 
     log = AccessLog(metrics.Metrics(), stream=StuckStream())
-    entry = (0.0, "GET", "/" + "x" * 200, None, 404, 0.001, "rid", 10)
+    entry = (0.0, "GET", "/" + "x" * 200, None, 404, 0.001, "rid", 10, "192.0.2.1", "http", "")
     log.append(entry)
     first = asyncio.create_task(log.flush())  # its write blocks on the stuck stream
     await asyncio.sleep(0)  # the task runs up to its write, in a thread

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -190,7 +191,7 @@ async def test_article_page(client, editor_token):
         f"/en/articles/{article['id']}"
     ]
     assert doc.xpath("//link[@rel='canonical']/@href") == [f"{BASE_URL}{path}"]
-    assert doc.xpath("//link[@rel='alternate'][@hreflang]/@hreflang") == ["en"]
+    assert doc.xpath("//link[@rel='alternate'][@hreflang]/@hreflang") == ["ko", "en", "x-default"]
     assert doc.xpath("//link[@rel='alternate'][@hreflang='en']/@href") == [
         f"{BASE_URL}/en/articles/{article['id']}"
     ]
@@ -315,9 +316,11 @@ async def test_deleted_article_is_404(client, editor_token):
     assert resp.status == 204
     doc = await page(client, f"/en/articles/{article['id']}", status=404)
     assert texts(doc, "//h1") == ["Page not found"]
-    # like every page: the same address in the other language, and this language's feeds
+    # like every page: the same address in every language, and this language's feeds
     assert doc.xpath("//link[@rel='alternate'][@hreflang]/@href") == [
-        f"{BASE_URL}/ko/articles/{article['id']}"
+        f"{BASE_URL}/ko/articles/{article['id']}",
+        f"{BASE_URL}/en/articles/{article['id']}",
+        f"{BASE_URL}/ko/articles/{article['id']}",  # x-default: the default language's
     ]
     assert doc.xpath("//link[@rel='alternate'][@type='application/atom+xml']/@href") == [
         f"{BASE_URL}/en/feed.atom"
@@ -425,3 +428,109 @@ async def test_language_without_trailing_slash_redirects_to_the_board(client):
     resp = await client.get("/fr", allow_redirects=False)
     assert resp.status == 404
     assert resp.content_type == "application/problem+json"
+
+
+# --- hreflang, headings, machine-readable dates ---------------------------------------
+
+
+def alternates(doc: Any) -> list[tuple[str, str]]:
+    return [
+        (link.get("hreflang"), link.get("href"))
+        for link in doc.xpath("//head/link[@rel='alternate'][@hreflang]")
+    ]
+
+
+async def test_hreflang_names_the_page_itself_and_x_default(client, editor_token):
+    both = (await create(client, editor_token))["id"]
+    only_ko = (await create(client, editor_token, translations={"ko": {"title": "한국어만"}}))["id"]
+    english = (await create(client, editor_token, original_lang="en"))["id"]
+    for lang in ("ko", "en"):
+        doc = await page(client, f"/{lang}/?category=news")
+        assert alternates(doc) == [
+            ("ko", f"{BASE_URL}/ko/?category=news"),
+            ("en", f"{BASE_URL}/en/?category=news"),
+            ("x-default", f"{BASE_URL}/?category=news"),  # `/` negotiates
+        ]
+        doc = await page(client, f"/{lang}/articles/{both}")
+        assert alternates(doc) == [
+            ("ko", f"{BASE_URL}/ko/articles/{both}"),
+            ("en", f"{BASE_URL}/en/articles/{both}"),
+            ("x-default", f"{BASE_URL}/ko/articles/{both}"),  # its original language
+        ]
+        doc = await page(client, f"/{lang}/articles/{english}")
+        assert alternates(doc)[-1] == ("x-default", f"{BASE_URL}/en/articles/{english}")
+        # only the languages that have its text, also on the page that lacks it
+        doc = await page(client, f"/{lang}/articles/{only_ko}")
+        assert alternates(doc) == [
+            ("ko", f"{BASE_URL}/ko/articles/{only_ko}"),
+            ("x-default", f"{BASE_URL}/ko/articles/{only_ko}"),
+        ]
+        doc = await page(client, f"/{lang}/search?q=pact")
+        assert [code for code, _ in alternates(doc)] == ["ko", "en", "x-default"]
+    # the x-default of a board keeps its query through the negotiation
+    resp = await client.get(
+        "/?category=news", headers={"Accept-Language": "en"}, allow_redirects=False
+    )
+    assert resp.status == 303
+    assert resp.headers["Location"] == "/en/?category=news"
+
+
+async def test_exactly_one_h1_per_page(client, editor_token):
+    body = "# Heading in the body\n\n## Sub\n\n<h1>raw</h1>"
+    translations = {
+        "ko": {"title": "제목", "body": body},
+        "en": {"title": "Pact title", "body": body},
+    }
+    article = await create(client, editor_token, translations=translations)
+    for path, status in [
+        ("/ko/", 200),
+        (f"/en/articles/{article['id']}", 200),
+        (f"/ko/articles/{article['id']}", 200),
+        ("/en/search?q=pact", 200),
+        ("/en/search", 200),
+        ("/ko/articles/424242", 404),
+        ("/en/?page=x", 400),
+    ]:
+        doc = await page(client, path, status=status)
+        assert len(doc.xpath("//h1")) == 1, path
+    doc = await page(client, f"/en/articles/{article['id']}")
+    assert texts(doc, "//h1") == ["Pact title"]
+    assert texts(doc, "//div[@class='body']/h2") == ["Heading in the body", "raw"]
+    assert texts(doc, "//div[@class='body']/h3") == ["Sub"]
+
+
+VALID_DATETIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?([+-]\d\d:\d\d|Z)"
+
+
+@pytest.mark.parametrize(
+    ("published_at", "shown"),
+    [
+        ("2020-09-15T10:00:00.123456+09:00", "2020-09-15T10:00:00.123+09:00"),
+        ("2020-09-15T10:00:00.5Z", "2020-09-15T10:00:00.500+00:00"),
+        ("2020-09-15T10:00:00+09:00", "2020-09-15T10:00:00+09:00"),
+    ],
+)
+async def test_time_datetime_carries_at_most_milliseconds(
+    client, editor_token, published_at, shown
+):
+    article = await create(client, editor_token, published_at=published_at)
+    for path in ("/en/", f"/en/articles/{article['id']}", "/en/search?q=pact"):
+        doc = await page(client, path)
+        values = doc.xpath("//time/@datetime")
+        assert values == [shown], path
+        assert all(re.fullmatch(VALID_DATETIME, value) for value in values)
+
+
+@pytest.mark.parametrize(
+    ("category", "ko", "en"),
+    [("news", "뉴스", "News"), ("events", "이벤트", "Events"), ("misc-2", "misc-2", "misc-2")],
+)
+async def test_categories_are_shown_with_their_label(client, editor_token, category, ko, en):
+    """Known categories by their label in the page's language; others by their slug."""
+    article = await create(client, editor_token, category=category)
+    for lang, label in (("ko", ko), ("en", en)):
+        doc = await page(client, f"/{lang}/articles/{article['id']}")
+        assert texts(doc, "//p[@class='category']/a") == [label]
+        assert doc.xpath("//p[@class='category']/a/@href") == [f"/{lang}/?category={category}"]
+        doc = await page(client, f"/{lang}/?category={category}")
+        assert label in texts(doc, "//p[@class='filter']")[0]

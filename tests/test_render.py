@@ -11,7 +11,7 @@ from newsfeed import render
 def test_commonmark():
     html = render.markdown_html("# Head\n\n**b** _i_ `c`\n\n1. one\n2. two\n\n> quote")
     doc = lxml.html.fromstring(f"<div>{html}</div>")
-    assert doc.xpath("//h1/text()") == ["Head"]
+    assert doc.xpath("//h2/text()") == ["Head"]  # one level down: see below
     assert doc.xpath("//strong/text()") == ["b"] and doc.xpath("//em/text()") == ["i"]
     assert doc.xpath("//ol/li/text()") == ["one", "two"]
     assert doc.xpath("//blockquote/p/text()") == ["quote"]
@@ -50,3 +50,17 @@ def test_nothing_active_gets_through(markdown):
         for name, value in element.attrib.items():
             assert not name.startswith("on")
             assert not value.strip().lower().startswith(("javascript:", "data:"))
+
+
+def test_body_headings_start_at_h2():
+    """The page's title is its one <h1>: Markdown and raw HTML headings go one level down."""
+    html = render.markdown_html(
+        "# One\n\n## Two\n\n###### Six\n\n<h1 class='x'>Raw</h1>\n\nText <H1>inline</H1>"
+        "\n\n`<h1>code</h1>`"
+    )
+    doc = lxml.html.fromstring(f"<div>{html}</div>")
+    assert doc.xpath("//h1") == []
+    assert doc.xpath("//h2/text()") == ["One", "Raw", "inline"]
+    assert doc.xpath("//h3/text()") == ["Two"]
+    assert doc.xpath("//h6/text()") == ["Six"]
+    assert doc.xpath("//code/text()") == ["<h1>code</h1>"]  # text, not a heading

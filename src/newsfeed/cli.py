@@ -8,10 +8,12 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
 from newsfeed import auth, copydb, seed, server
+from newsfeed.feeds import authority
 from newsfeed.render import markdown_html
 from newsfeed.settings import Settings, SettingsError
 from newsfeed.store import Store, StoreUnavailable, open_store
@@ -25,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="newsfeed",
         description="Bilingual news board: HTML pages, RSS/Atom/JSON feeds and a JSON API. "
         "Configured by NEWSFEED_* environment variables (see README).",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"newsfeed {_version()}", help="print the version"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser(
@@ -50,6 +55,15 @@ def _parser() -> argparse.ArgumentParser:
         "PATH, replacing PATH only once the copy is complete.",
     )
     backup_cmd.add_argument("path", metavar="PATH", help="file to write, e.g. backups/newsfeed.db")
+    restore_cmd = sub.add_parser(
+        "restore",
+        help="put a backup in place of the database, with the service stopped",
+        description="Check the backup at PATH (integrity, schema) and put a copy of it in "
+        "place of the database (NEWSFEED_DB). Refused while a newsfeed serve uses the "
+        "database. The replaced database is kept beside it, with its write-ahead log, as "
+        "NAME.replaced-TIMESTAMP.",
+    )
+    restore_cmd.add_argument("path", metavar="PATH", help="a file made by newsfeed backup")
     copy_cmd = sub.add_parser(
         "copy-db",
         help="copy the whole site to an empty database of either kind, and verify it",
@@ -66,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     editor = sub.add_parser(
         "editor",
         help="manage editor and translator tokens",
-        description="Create, list and revoke API tokens.",
+        description="Create, list, rotate and revoke API tokens.",
     )
     esub = editor.add_subparsers(dest="editor_command", required=True, metavar="ACTION")
     add = esub.add_parser(
@@ -93,7 +107,22 @@ def _parser() -> argparse.ArgumentParser:
         description="Revoke the named editor's token at once.",
     )
     revoke.add_argument("name")
+    rotate = esub.add_parser(
+        "rotate",
+        help="give an editor a new token; prints it once, on the last line",
+        description="Replace the named editor's token with a new one and print it. The "
+        "old token stops working at once; only a hash of the new one is stored.",
+    )
+    rotate.add_argument("name")
     return parser
+
+
+def _version() -> str:
+    """The installed package's version (pyproject.toml), as pip knows it."""
+    try:
+        return metadata.version("newsfeed")
+    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,10 +137,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"newsfeed: {exc}", file=sys.stderr)
         return 2
+    if args.command == "restore":  # before any migration: the database may be damaged
+        return _restore(settings, Path(args.path))
+    held = None
+    if args.command == "serve" and not settings.is_postgres:
+        try:  # for the life of this process and its workers: no restore meanwhile
+            held = backup.serving(settings.db_path)
+        except backup.RestoreError as exc:
+            print(f"newsfeed: {exc}", file=sys.stderr)
+            return 1
     try:
         if args.command == "serve":
-            # Migrated and bodies filled once, before any worker starts.
-            asyncio.run(_with_store(settings, lambda store: store.fill_bodies(markdown_html)))
+            # Migrated, the site fixed and bodies filled once, before any worker starts.
+            asyncio.run(_with_site(settings, lambda store: store.fill_bodies(markdown_html)))
             return _serve(settings, args.workers)
         if args.command == "backup":
             return _backup(settings, Path(args.path))
@@ -119,16 +157,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _copy_db(settings, args.dest)
         if args.command == "seed":
             added = asyncio.run(
-                _with_store(settings, lambda store: seed.seed(store, settings.langs))
+                _with_site(settings, lambda store: seed.seed(store, settings.langs))
             )
             print(
                 f"added {added} sample articles" if added else "database has articles; seed skipped"
             )
             return 0
-        return asyncio.run(_with_store(settings, lambda store: _editor(store, args)))
+        return asyncio.run(_with_site(settings, lambda store: _editor(store, args)))
     except StoreUnavailable as exc:
         print(f"newsfeed: the database does not answer: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if held is not None:
+            held.close()
 
 
 async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
@@ -140,12 +181,29 @@ async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]])
         await store.close()
 
 
+async def _with_site(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
+    """As `_with_store`, on the site's own database: the first command that makes (or
+    upgrades) it fixes the feed ids' authority from the base URL, before any worker
+    starts; later base URLs never change it. (Not for a copy's destination, which
+    receives the source's.)"""
+
+    async def fixed_then(store: Store) -> T:
+        await authority.tag_authority(store, settings.base_url)
+        return await work(store)
+
+    return await _with_store(settings, fixed_then)
+
+
 def _serve(settings: Settings, workers: int | None) -> int:
     count = settings.workers if workers is None else workers
     if not 1 <= count <= 64:
         print(f"newsfeed: --workers {count} is outside 1..64", file=sys.stderr)
         return 2
-    return server.serve(settings, count)
+    try:
+        return server.serve(settings, count)
+    except server.CannotListen as exc:
+        print(f"newsfeed: {exc}", file=sys.stderr)
+        return 1
 
 
 def _backup(settings: Settings, path: Path) -> int:
@@ -161,6 +219,24 @@ def _backup(settings: Settings, path: Path) -> int:
         print(f"newsfeed: backup failed: {exc}", file=sys.stderr)
         return 1
     print(f"backed up {count} articles to {path}")
+    return 0
+
+
+def _restore(settings: Settings, path: Path) -> int:
+    if settings.is_postgres:
+        print(
+            "newsfeed: restore puts a SQLite file in place; for PostgreSQL use pg_restore (README)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        count, aside = backup.restore(path, settings.db_path)
+    except backup.RestoreError as exc:
+        print(f"newsfeed: restore refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {count} articles from {path} to {settings.db_path}")
+    if aside is not None:
+        print(f"the replaced database is kept as {aside}")
     return 0
 
 
@@ -186,7 +262,7 @@ def _copy_db(settings: Settings, dest: str) -> int:
         return await _with_store(target, lambda destination: copydb.copy_site(source, destination))
 
     try:
-        report = asyncio.run(_with_store(settings, copy))
+        report = asyncio.run(_with_site(settings, copy))  # the ids' authority goes along
     except copydb.CopyRefused as exc:
         print(
             f"newsfeed: copy-db: refused, {exc} ({copydb.shown(dest)}); nothing was written",
@@ -221,6 +297,14 @@ async def _editor(store: Store, args: argparse.Namespace) -> int:
         for record in await store.list_editors():
             state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
             print(f"{record.name}\t{record.role.value}\t{record.created_at}\t{state}")
+        return 0
+    if args.editor_command == "rotate":
+        rotated = await auth.rotate_editor(store, args.name)
+        if rotated is None:
+            print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)
+            return 1
+        print(f"new token for {args.name!r}; the old one no longer works. Shown this once:")
+        print(rotated)
         return 0
     if not await auth.revoke_editor(store, args.name):
         print(f"newsfeed: no active editor named {args.name!r}", file=sys.stderr)

@@ -10,7 +10,6 @@ requests in different languages cannot see each other's language.
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,24 +26,46 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup
 
-from newsfeed.settings import Settings, SettingsError
-
-log = logging.getLogger(__name__)
+from newsfeed.settings import Settings, SettingsError, catalog_path
+from newsfeed.validation import qvalue
 
 DOMAIN = "messages"
 
 
-def load_catalog(locales_dir: Path, lang: str) -> NullTranslations:
-    """The language's catalog compiled from its `.po` in memory; NullTranslations if none.
+def N_(message: str) -> str:
+    """Marks interface text for `make i18n` where it is defined; translated where shown."""
+    return message
 
-    A missing catalog is logged, not fatal: the interface then shows the source text.
+
+# Labels of the categories the site uses, in the interface's words; a category not named
+# here is shown as its slug. Adding one is a line here and its translation in each catalog.
+CATEGORY_LABELS = {
+    "news": N_("News"),
+    "events": N_("Events"),
+    "notices": N_("Notices"),
+    "press": N_("Press releases"),
+    "research": N_("Research"),
+}
+
+
+def load_catalog(locales_dir: Path, lang: str) -> NullTranslations:
+    """The language's catalog compiled from its `.po` in memory; NullTranslations if none
+    (English, the source text; settings.py refuses to start without the others').
+
+    A message without a translation (or with only some plural forms) shows the English
+    source text, with English plurals.
     """
-    po_path = locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    po_path = catalog_path(locales_dir, lang)
     if not po_path.is_file():
-        log.warning("no catalog for %r at %s: interface text stays untranslated", lang, po_path)
         return NullTranslations()
     with po_path.open("rb") as fp:
         catalog = pofile.read_po(fp, locale=lang, domain=DOMAIN)
+    for message in list(catalog):
+        # An untranslated plural would be compiled with the English singular in every
+        # form ("6 article" in a language with one form): left out, the message falls
+        # back to the English source with the English plural rule, message by message.
+        if message.id and message.pluralizable and not all(message.string or ()):
+            del catalog[message.id]
     buffer = io.BytesIO()
     mofile.write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
@@ -93,6 +114,11 @@ class Language:
     def views(self, n: int) -> str:
         """A hit count in words, with the locale's plural form: 1 view, 1,234 views."""
         return self.ngettext("%(num)s view", "%(num)s views", n) % {"num": self.number(n)}
+
+    def category(self, slug: str) -> str:
+        """A category's label in this language (뉴스, News), or its slug if it has none."""
+        label = CATEGORY_LABELS.get(slug)
+        return slug if label is None else self.gettext(label)
 
     def gettext(self, message: str) -> str:
         return self.translations.ugettext(message)
@@ -155,15 +181,8 @@ def negotiate(accept_language: str | None, codes: Sequence[str]) -> str:
         tag = tag.strip().lower()
         if not tag:
             continue
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if quality > 0:
+        quality = qvalue(params)
+        if quality:  # None (malformed) and 0 exclude
             ranked.append((-quality, position, tag))
     for _, _, tag in sorted(ranked):
         if tag == "*":
@@ -204,6 +223,12 @@ def _translate(context: jinja2.runtime.Context, message: str, **variables: Any) 
     return found
 
 
+def html_datetime(moment: datetime) -> str:
+    """A `<time datetime>` value: RFC 3339 with at most milliseconds, which is all that
+    HTML's date-time strings allow (stored times keep microseconds)."""
+    return moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
+
+
 def install(env: jinja2.Environment) -> None:
     """Give templates `_`, `gettext`, `ngettext` and `{% trans %}` that read the
     `language` in each render's context (installed once, newstyle: autoescaped)."""
@@ -212,3 +237,4 @@ def install(env: jinja2.Environment) -> None:
         _gettext, _ngettext, newstyle=True
     )
     env.globals["_"] = _translate  # instead of the extension's alias of `gettext`
+    env.filters["html_datetime"] = html_datetime

@@ -132,7 +132,9 @@ class Cursor:
             cursor = cls(int(us), int(ident))
         except (ValueError, binascii.Error, UnicodeDecodeError):
             return None
-        if cursor.id < 1 or raw != f"{cursor.published_us}.{cursor.id}":
+        # Only the exact text this API gives out: base64 decoding skips characters outside
+        # its alphabet ("…\n"), and int() takes spaces, signs and underscores.
+        if cursor.id < 1 or cursor.encode() != token:
             return None
         if cursor.id > INT64_MAX or abs(cursor.published_us) > INT64_MAX:
             return None  # SQLite cannot even bind it: not a cursor this API gave out

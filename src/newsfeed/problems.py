@@ -34,15 +34,33 @@ class Problem(Exception):
         super().__init__(f"{self.status} {self.title}: {self.detail}")
 
     def as_dict(self) -> dict[str, Any]:
+        """The problem+json body. Details and field names may echo what a client sent
+        (an unknown field's name, a path segment), so each string is made printable."""
         body: dict[str, Any] = {
             "type": self.type,
             "title": self.title,
             "status": self.status,
-            "detail": self.detail or self.title,
+            "detail": printable(self.detail or self.title),
         }
         if self.errors:
-            body["errors"] = [{"field": e.field, "message": e.message} for e in self.errors]
+            body["errors"] = [
+                {"field": printable(e.field), "message": printable(e.message)} for e in self.errors
+            ]
         return body
+
+
+def printable(text: str) -> str:
+    """`text` with every lone surrogate and non-printable character written as an escape
+    (`\\ud800`, `\\u000a`): a name that is not valid Unicode, or holds a newline, still
+    shows, readably, in a UTF-8 JSON document and a log line."""
+    if text.isprintable():  # lone surrogates (category Cs) are not
+        return text
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def bad_request(detail: str, errors: list[FieldError] | None = None) -> Problem:

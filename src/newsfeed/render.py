@@ -8,12 +8,36 @@ makes it safe, whatever the Markdown produced.
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 
 from newsfeed.model import Translation
 
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s/>])", re.IGNORECASE)
+
+
+def _lower(match: re.Match[str]) -> str:
+    return f"<{match.group(1)}h{min(int(match.group(2)) + 1, 6)}"
+
+
+def _shift_headings(state: StateCore) -> None:
+    """Body headings start at <h2>: the page's title is its one <h1>. Markdown headings
+    (`# x`) and raw HTML ones (`<h1>`) both go one level down (h6 stays h6)."""
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+        elif token.type == "html_block":
+            token.content = _HEADING_TAG.sub(_lower, token.content)
+        for child in token.children or ():
+            if child.type == "html_inline":
+                child.content = _HEADING_TAG.sub(_lower, child.content)
+
+
 _MARKDOWN = MarkdownIt("commonmark", {"html": True})
+_MARKDOWN.core.ruler.push("shift_headings", _shift_headings)
 
 _URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _LINK_REL = "noopener noreferrer nofollow"

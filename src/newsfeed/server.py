@@ -1,11 +1,14 @@
 """The process model of `newsfeed serve`: one or more worker processes sharing one port.
 
-With one worker the service runs in this process. With N, the parent reserves the port
-and forks N workers before any event loop or database connection exists; each worker
-opens its own listening socket with SO_REUSEPORT (the kernel spreads connections over
-them) and its own SQLite connections. The parent only supervises: it forwards SIGTERM
-and SIGINT, restarts a worker that dies on its own, and returns once every worker has
-flushed its hit counter and exited. Migrations ran once, before any of this (cli.py).
+The port is this service's alone: `serve` binds and listens on it itself, without
+SO_REUSEPORT, before anything else, so a port that anything holds (another `newsfeed
+serve`, or any program) stops the start with a one-line message. With one worker the
+service runs in this process on that socket. With N, the parent forks N workers before
+any event loop or database connection exists; each serves on the very socket the parent
+bound (the kernel hands each new connection to one of them) with its own database
+connections. The parent only supervises: it forwards SIGTERM and SIGINT, restarts a
+worker that dies on its own, and returns once every worker has flushed its hit counter
+and exited. Migrations ran once, before any of this (cli.py).
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import errno
 import logging
 import os
 import signal
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -36,13 +40,62 @@ PR_SET_PDEATHSIG = 1
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
+BACKLOG = 1024  # connections the kernel queues for the workers to accept
+
+
+class CannotListen(Exception):
+    """The address cannot be ours; the message is one line for the command line."""
+
+
 def serve(settings: Settings, workers: int) -> int:
-    """Serve until SIGTERM/SIGINT; the exit status for the command line."""
-    if workers <= 1:
-        _run_worker(settings, settings.port, reuse_port=False)
-        return 0
-    with metrics.multiprocess_dir():  # /metrics sums every worker's values
-        return _Supervisor(settings, workers).run()
+    """Serve until SIGTERM/SIGINT; the exit status for the command line. Raises
+    CannotListen before anything starts when the port is not free."""
+    sockets = listen(settings.host, settings.port)
+    try:
+        if workers <= 1:
+            _run_worker(settings, sockets)
+            return 0
+        with metrics.multiprocess_dir():  # /metrics sums every worker's values
+            return _Supervisor(settings, workers, sockets).run()
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def listen(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets for `host:port` (one per address the host names), bound without
+    SO_REUSEPORT: on a port another socket listens on, whoever owns it, bind fails.
+    SO_REUSEADDR only lets a restart reuse a port whose old connections linger."""
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        found = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as exc:
+        raise CannotListen(f"cannot listen on {where}: {exc.strerror}") from None
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(found):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:  # as asyncio does: the IPv4 socket takes IPv4
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            if port == 0 and len(sockets) > 1:  # one port for every address
+                address = (address[0], sockets[0].getsockname()[1], *address[2:])
+            sock.bind(address)
+            sock.listen(BACKLOG)
+            sock.setblocking(False)
+    except OSError as exc:
+        for sock in sockets:
+            sock.close()
+        reason = (
+            "the address is already in use (by another newsfeed serve or another program)"
+            if exc.errno == errno.EADDRINUSE
+            else exc.strerror or str(exc)
+        )
+        raise CannotListen(f"cannot listen on {where}: {reason}") from None
+    return sockets
 
 
 def _event_loop_runner() -> Callable[[Any], Any]:
@@ -54,16 +107,21 @@ def _event_loop_runner() -> Callable[[Any], Any]:
     return uvloop.run
 
 
-def _run_worker(settings: Settings, port: int, *, reuse_port: bool) -> None:
-    run(create_app(settings), settings.host, port, reuse_port=reuse_port)
+def _run_worker(settings: Settings, sockets: Sequence[socket.socket]) -> None:
+    _event_loop_runner()(_serve_app(create_app(settings), sockets))
 
 
-def run(app: web.Application, host: str, port: int, *, reuse_port: bool = False) -> None:
+def run(app: web.Application, host: str, port: int) -> None:
     """Serve `app` in this process until SIGTERM or SIGINT (also the benchmark's baseline)."""
-    _event_loop_runner()(_serve_app(app, host, port, reuse_port))
+    sockets = listen(host, port)
+    try:
+        _event_loop_runner()(_serve_app(app, sockets))
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
-async def _serve_app(app: web.Application, host: str, port: int, reuse_port: bool) -> None:
+async def _serve_app(app: web.Application, sockets: Sequence[socket.socket]) -> None:
     """Serve until SIGTERM or SIGINT, then drain requests and run the app's cleanup."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -77,9 +135,10 @@ async def _serve_app(app: web.Application, host: str, port: int, reuse_port: boo
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
-        await site.start()
-        log.info("worker %d serving http://%s:%d", os.getpid(), host, port)
+        for sock in sockets:
+            site = web.SockSite(runner, sock)
+            await site.start()
+            log.info("worker %d serving %s", os.getpid(), site.name)
         await stop.wait()
         log.info("worker %d stopping", os.getpid())
     finally:
@@ -89,43 +148,26 @@ async def _serve_app(app: web.Application, host: str, port: int, reuse_port: boo
     log.info("worker %d stopped", os.getpid())
 
 
-def _reserve_port(host: str, port: int) -> tuple[socket.socket, int]:
-    """Bind (never listen) a SO_REUSEPORT socket: resolves port 0 and keeps it ours.
-
-    A socket that does not listen receives no connections, so the parent holding it does
-    not steal any from the workers.
-    """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    return sock, sock.getsockname()[1]
-
-
 class _Supervisor:
     """The parent of N workers."""
 
-    def __init__(self, settings: Settings, workers: int) -> None:
+    def __init__(self, settings: Settings, workers: int, sockets: Sequence[socket.socket]) -> None:
         self.settings = settings
         self.workers = workers
+        self.sockets = sockets  # bound and listening; every worker serves on them
         self.children: dict[int, float] = {}  # pid -> start time
         self.stopping = False
         self.failed = False
 
     def run(self) -> int:
-        reserved, port = _reserve_port(self.settings.host, self.settings.port)
-        self.port = port
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
-        try:
-            log.info("starting %d workers on port %d", self.workers, port)
-            for _ in range(self.workers):
-                if not self.stopping:
-                    self._spawn()
-            self._supervise()
-        finally:
-            reserved.close()
+        port = self.sockets[0].getsockname()[1]
+        log.info("starting %d workers on port %d", self.workers, port)
+        for _ in range(self.workers):
+            if not self.stopping:
+                self._spawn()
+        self._supervise()
         log.info("all workers stopped")
         return 1 if self.failed else 0
 
@@ -149,7 +191,7 @@ class _Supervisor:
                 for signum in STOP_SIGNALS:
                     signal.signal(signum, signal.SIG_DFL)
                 _die_with_parent(parent)
-                _run_worker(self.settings, self.port, reuse_port=True)
+                _run_worker(self.settings, self.sockets)
             except BaseException:
                 log.exception("worker %d failed", os.getpid())
                 code = 1

@@ -17,15 +17,26 @@ from typing import Any
 from newsfeed.model import Cursor, IfMatch, NewArticle, Text
 from newsfeed.problems import FieldError, bad_request, invalid
 
-SLUG_RE = re.compile(r"^[a-z0-9-]{1,80}$")
-CATEGORY_RE = re.compile(r"^[a-z0-9-]{1,40}$")
-RFC3339_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+# Identifier-like values must match over the whole string: always `fullmatch`, never
+# `match` with `$`, which also accepts a trailing newline ("news\n"). The patterns carry
+# no anchors; `anchored()` adds them for the OpenAPI document (JSON Schema `pattern`).
+SLUG_RE = re.compile(r"[a-z0-9-]{1,80}")
+CATEGORY_RE = re.compile(r"[a-z0-9-]{1,40}")
+RFC3339_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
 # C0 controls except tab and newline, DEL, lone surrogates, and the two noncharacters.
 FORBIDDEN_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100  # items a page of GET /api/v1/articles
 TEXT_LIMITS = {"title": (1, 300), "summary": (0, 1000), "body": (0, 200_000), "author": (0, 200)}
 STATUSES = ("draft", "published")
-ETAG_RE = re.compile(r'^(W/)?"[\x21\x23-\x7e\x80-\xff]*"$')
+QVALUE_RE = re.compile(r"[0-9]{1,3}(\.[0-9]{0,6})?")  # RFC 9110's qvalue, read leniently
+ETAG_RE = re.compile(r'(W/)?"[\x21\x23-\x7e\x80-\xff]*"')
+
+
+def anchored(pattern: re.Pattern[str]) -> str:
+    """The pattern as JSON Schema wants it (ECMA-262 `$` matches only at the very end)."""
+    return f"^{pattern.pattern}$"
 
 
 class Errors(list[FieldError]):
@@ -76,7 +87,7 @@ def parse_text(data: Any, prefix: str, errors: Errors) -> Text | None:
 
 
 def parse_datetime(value: Any, field: str, errors: Errors) -> datetime | None:
-    if not isinstance(value, str) or not RFC3339_RE.match(value):
+    if not isinstance(value, str) or not RFC3339_RE.fullmatch(value):
         errors.add(
             field, "must be an RFC 3339 date-time with an offset, e.g. 2020-09-15T10:00:00+09:00"
         )
@@ -103,13 +114,13 @@ def _six_digit_fraction(value: str) -> str:
 
 def _check_slug(data: dict[str, Any], errors: Errors) -> None:
     slug = data["slug"]
-    if slug is not None and (not isinstance(slug, str) or not SLUG_RE.match(slug)):
+    if slug is not None and (not isinstance(slug, str) or not SLUG_RE.fullmatch(slug)):
         errors.add("slug", "must match [a-z0-9-]{1,80} or be null")
 
 
 def _check_category(data: dict[str, Any], errors: Errors) -> None:
     category = data["category"]
-    if not isinstance(category, str) or not CATEGORY_RE.match(category):
+    if not isinstance(category, str) or not CATEGORY_RE.fullmatch(category):
         errors.add("category", "must match [a-z0-9-]{1,40}")
 
 
@@ -225,7 +236,7 @@ def if_match(header: str | None) -> IfMatch:
     if header == "*":
         return "*"
     tags = [part.strip() for part in header.split(",")]
-    if not tags or any(not ETAG_RE.match(tag) for tag in tags):
+    if not tags or any(not ETAG_RE.fullmatch(tag) for tag in tags):
         raise bad_request('If-Match must be "*" or a comma-separated list of quoted ETags.')
     # Weak tags never match under the strong comparison that If-Match requires.
     return frozenset(tag for tag in tags if not tag.startswith("W/"))
@@ -272,9 +283,21 @@ def category_param(query: Mapping[str, str]) -> str | None:
 
 def _category(query: Mapping[str, str], errors: Errors) -> str | None:
     category = query.get("category")
-    if category is not None and not CATEGORY_RE.match(category):
+    if category is not None and not CATEGORY_RE.fullmatch(category):
         errors.add("category", "must match [a-z0-9-]{1,40}")
     return category
+
+
+def qvalue(params: str) -> float | None:
+    """The `q` of a header element's parameters (`;q=0.5`): 1.0 when absent, at most 1.0
+    (`q=2` counts as 1), None when it is no plain decimal (`q=1e3`, `q=nan`, `q=-1`),
+    which callers treat as "not acceptable"."""
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "q":
+            value = value.strip()
+            return min(1.0, float(value)) if QVALUE_RE.fullmatch(value) else None
+    return 1.0
 
 
 def positive_id(raw: str) -> int | None:

@@ -44,6 +44,7 @@ class Channel:
     category: str | None
     title: str
     updated: datetime  # aware; the feed's Last-Modified
+    authority: str = ""  # of the feed ids (feeds/authority.py); by default the base URL's host
 
     def feed_url(self, fmt: str) -> str:
         return f"{self.base_url}/{self.lang}/feed.{fmt}{self._query}"
@@ -62,11 +63,12 @@ class Channel:
     @property
     def feed_id(self) -> str:
         suffix = f"/{self.category}" if self.category else ""
-        return f"tag:{self.host},{TAG_YEAR}:feed/{self.lang}{suffix}"
+        return f"tag:{self.authority or self.host},{TAG_YEAR}:feed/{self.lang}{suffix}"
 
     def entry_id(self, article_id: int) -> str:
-        """Stable per article and language: editing the text never changes it."""
-        return f"tag:{self.host},{TAG_YEAR}:article/{article_id}/{self.lang}"
+        """Stable per article and language: editing the text never changes it, nor does a
+        new base URL (the authority is the site's, fixed in its database)."""
+        return f"tag:{self.authority or self.host},{TAG_YEAR}:article/{article_id}/{self.lang}"
 
     @property
     def _query(self) -> str:

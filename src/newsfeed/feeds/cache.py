@@ -25,6 +25,7 @@ from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 from newsfeed import model as articles
+from newsfeed.feeds import authority
 from newsfeed.feeds import build as syndication
 from newsfeed.model import Change
 from newsfeed.settings import Settings
@@ -119,10 +120,12 @@ class FeedCache:
         self._building: dict[Key, asyncio.Future[Built]] = {}
         self._epoch = 0  # bumped by every invalidation: a build that saw one is not kept
         self._executor: ThreadPoolExecutor | None = None
+        self._authority = ""  # the feed ids', read once when the cache starts
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[FeedCache]:
-        """Own the build thread; release it on exit."""
+        """Read the feed ids' authority (once); own the build thread; release it on exit."""
+        self._authority = await authority.tag_authority(self._store, self._settings.base_url)
         # One thread: feedgen's date formatting flips the process locale while it works.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feeds")
         try:
@@ -182,6 +185,7 @@ class FeedCache:
             category=category,
             title=f"{self._titles[lang]} · {category}" if category else self._titles[lang],
             updated=last_modified,
+            authority=self._authority,
         )
         loop = asyncio.get_running_loop()
         body, gzipped = await loop.run_in_executor(self._executor, _encode, fmt, channel, shown)

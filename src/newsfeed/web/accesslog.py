@@ -6,7 +6,10 @@ tuple to a list (`AccessLogger.log`, called by aiohttp after the response is sen
 task formats the lines, writes them from a thread and feeds the metrics every
 `FLUSH_INTERVAL` (a stuck stderr never blocks the event loop nor grows memory without
 bound), and once more at shutdown. Only the path is logged: never the query
-string, the headers or a token.
+string, a header other than the user agent, or a token. The client is the peer, or what a
+trusted reverse proxy says it forwarded for (proxies.py). The duration is measured with
+`perf_counter` from the moment the route's guard starts (`request_started_key`): the event
+loop's clock (uvloop's) has whole milliseconds only.
 
 Every response carries `X-Request-ID`: the client's own when it sent a sane one, else a
 new one (a per-process random prefix and a counter: unique, and cheap to make).
@@ -22,7 +25,7 @@ import re
 import secrets
 import sys
 from collections.abc import AsyncIterator
-from time import time
+from time import perf_counter, time
 from typing import Any, TextIO
 
 from aiohttp import web
@@ -31,22 +34,29 @@ from aiohttp.web_request import BaseRequest
 from aiohttp.web_urldispatcher import AbstractRoute
 
 from newsfeed.web.metrics import Metrics
+from newsfeed.web.proxies import Proxies
 
 FLUSH_INTERVAL = 0.25  # seconds
-REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 MAX_PATH = 2048  # characters of the path kept in a line
 MAX_BACKLOG = 8 * 1024 * 1024  # characters of lines waiting for a slow stderr
+MAX_USER_AGENT = 512  # characters of the user agent kept in a line
 _escape = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+request_started_key = web.RequestKey("request_started_key", float)  # perf_counter()
 
-# (unix time, method, path, route, status, seconds, request id, bytes)
-Entry = tuple[float, str, str, "AbstractRoute | None", int, float, str, int]
+# (unix time, method, path, route, status, seconds, request id, bytes, client address,
+#  scheme, user agent)
+Entry = tuple[float, str, str, "AbstractRoute | None", int, float, str, int, str, str, str]
 
 
 class AccessLog:
     """The app's buffer of finished requests: `record()` feeds the metrics, `flush()` writes."""
 
-    def __init__(self, metrics: Metrics, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, metrics: Metrics, stream: TextIO | None = None, proxies: Proxies | None = None
+    ) -> None:
         self.metrics = metrics
+        self.proxies = proxies or Proxies()
         self._stream = stream  # None: whatever sys.stderr is at write time
         self._entries: list[Entry] = []
         self.append = self._entries.append  # the only thing a request does here
@@ -70,7 +80,7 @@ class AccessLog:
     def tag(self, request: web.Request, response: web.StreamResponse) -> None:
         """Before a response goes out: echo a sane X-Request-ID, or give it a new one."""
         given = request.headers.get("X-Request-ID")
-        rid = given if given is not None and REQUEST_ID_RE.match(given) else self.new_id()
+        rid = given if given is not None and REQUEST_ID_RE.fullmatch(given) else self.new_id()
         response.headers["X-Request-ID"] = rid
 
     def take(self) -> str:
@@ -84,7 +94,7 @@ class AccessLog:
         latencies: dict[str, list[float]] = {}
         lines = []
         names = self._route_names
-        for at, method, path, matched, status, seconds, rid, size in entries:
+        for at, method, path, matched, status, seconds, rid, size, client, scheme, agent in entries:
             route = names.get(matched)
             if route is None:
                 route = _route_name(matched)
@@ -92,15 +102,18 @@ class AccessLog:
                     names[matched] = route  # app routes only: 404s bring a new one each
             if len(path) > MAX_PATH:
                 path = path[:MAX_PATH]
+            if len(agent) > MAX_USER_AGENT:
+                agent = agent[:MAX_USER_AGENT]
             key = (method, route, status)
             counts[key] = counts.get(key, 0) + 1
             latencies.setdefault(route, []).append(seconds)
-            # Only the path needs escaping: methods are HTTP tokens, routes are ours and
-            # request ids match REQUEST_ID_RE or are made here.
+            # The path, client and user agent need escaping: methods are HTTP tokens,
+            # routes are ours, schemes http(s), request ids match REQUEST_ID_RE or are ours.
             lines.append(
-                f'{{"ts":{at:.3f},"method":"{method}","path":{_escape(path)},'
-                f'"route":"{route}","status":{status},"duration_ms":{seconds * 1000:.2f},'
-                f'"request_id":"{rid}","bytes":{size}}}\n'
+                f'{{"ts":{at:.3f},"client":{_escape(client)},"scheme":"{scheme}",'
+                f'"method":"{method}","path":{_escape(path)},'
+                f'"route":"{route}","status":{status},"duration_ms":{seconds * 1000:.3f},'
+                f'"request_id":"{rid}","bytes":{size},"user_agent":{_escape(agent)}}}\n'
             )
         self.metrics.add_requests(counts)
         self.metrics.add_latencies(latencies)
@@ -186,16 +199,22 @@ class AccessLogger(AbstractAccessLogger):
             route = request.match_info.route  # type: ignore[attr-defined]
         except (AttributeError, AssertionError):  # unparsable requests have no match_info
             route = None
-        self.logger.append(  # type: ignore[attr-defined]
+        started = request.get(request_started_key)  # set by the route's guard
+        log: AccessLog = self.logger  # type: ignore[assignment]
+        client = log.proxies.client(request)
+        log.append(
             (
                 time(),
                 request.method,
                 request.path,
                 route,
                 response.status,
-                time_,
+                time_ if started is None else perf_counter() - started,
                 response.headers.get("X-Request-ID", "-"),
                 response.body_length,
+                client.address,
+                client.scheme if client.scheme in ("http", "https") else "http",
+                request.headers.get("User-Agent", ""),
             )
         )
 

@@ -28,6 +28,7 @@ from newsfeed.web.keys import (
 )
 from newsfeed.web.metrics import Metrics
 from newsfeed.web.pagecache import PageCache
+from newsfeed.web.proxies import Proxies
 from newsfeed.web.security import HANDLER_ARGS, harden
 from newsfeed.web.views import feeds, pages
 
@@ -68,7 +69,7 @@ async def _caches(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     metrics = Metrics()
-    access_log = AccessLog(metrics)
+    access_log = AccessLog(metrics, proxies=Proxies(settings.trusted_proxies))
 
     def finish(request: web.Request, response: web.StreamResponse) -> None:
         access_log.tag(request, response)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from time import perf_counter
 from typing import Any
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 
 from newsfeed import problems
 from newsfeed.store import StoreUnavailable
+from newsfeed.web.accesslog import request_started_key
 from newsfeed.web.keys import settings_key
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,7 @@ def guard(
     """
 
     async def guarded(request: web.Request) -> web.StreamResponse:
+        request[request_started_key] = perf_counter()  # the access log's duration
         try:
             response = await handler(request)
         except problems.Problem as problem:
@@ -122,6 +125,34 @@ def guard(
         return response
 
     return guarded
+
+
+ExpectHandler = Callable[[web.Request], Awaitable[web.StreamResponse | None]]
+
+
+async def unmet_expectation(request: web.Request) -> web.StreamResponse:
+    """The answer to an `Expect` other than 100-continue (guarded like any handler)."""
+    raise problems.Problem(
+        417,
+        "Expectation Failed",
+        f"Expect: {request.headers.get('Expect', '')} is not understood; only 100-continue is.",
+    )
+
+
+def expecting(refuse: Handler) -> ExpectHandler:
+    """A route's `Expect` handler. aiohttp runs it before the route's (guarded) handler,
+    and its default answers an unknown expectation with a plain-text 417; this one answers
+    100-continue as aiohttp does and anything else with `refuse` (a guarded 417)."""
+
+    async def expect(request: web.Request) -> web.StreamResponse | None:
+        if request.headers.get("Expect", "").strip().lower() != "100-continue":
+            return await refuse(request)
+        if request.version == HttpVersion11:
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # the response proper starts after it
+        return None
+
+    return expect
 
 
 async def unmatched(request: web.Request) -> web.StreamResponse:

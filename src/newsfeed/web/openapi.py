@@ -31,7 +31,9 @@ def _article_ok(description: str, status_headers: tuple[str, ...] = ("ETag",)) -
 
 
 _ERRORS = {
-    "400": "Malformed JSON, a malformed If-Match, or bad query parameters",
+    "400": "Malformed JSON (also a repeated name in an object, a number out of range, or a "
+    "body that does not decode from its Content-Encoding), a malformed If-Match, or bad "
+    "query parameters",
     "401": "Missing or invalid token (WWW-Authenticate: Bearer)",
     "403": "The token's role may not do this",
     "404": "No such article, or not visible to the public",
@@ -39,8 +41,9 @@ _ERRORS = {
     "408": "The body did not arrive within 10 s of the headers; the connection is closed",
     "409": "Conflict: slug already used, or the last text of an article",
     "412": "If-Match does not match the article's current ETag",
-    "413": "Body over 1 MiB",
-    "415": "Body is not application/json (UTF-8)",
+    "413": "Body over 1 MiB, as sent or once decoded",
+    "415": "Body is not application/json (UTF-8), or its Content-Encoding is not identity, "
+    "gzip or deflate",
     "422": "Invalid fields; see `errors`",
 }
 
@@ -119,7 +122,10 @@ def document(settings: Settings) -> dict[str, Any]:
                         {
                             "name": "category",
                             "in": "query",
-                            "schema": {"type": "string", "pattern": validation.CATEGORY_RE.pattern},
+                            "schema": {
+                                "type": "string",
+                                "pattern": validation.anchored(validation.CATEGORY_RE),
+                            },
                         },
                         {
                             "name": "limit",

@@ -25,12 +25,13 @@ Wrap = Callable[[Handler], Handler]
 
 def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
     r = app.router
+    expect = middleware.expecting(wrap(middleware.unmet_expectation))
 
     def get(path: str, handler: Handler, name: str) -> None:
-        r.add_get(path, wrap(handler), name=name)  # HEAD too
+        r.add_get(path, wrap(handler), name=name, expect_handler=expect)  # HEAD too
 
     def add(method: str, path: str, handler: Handler, name: str) -> None:
-        r.add_route(method, path, wrap(handler), name=name)
+        r.add_route(method, path, wrap(handler), name=name, expect_handler=expect)
 
     # operations
     get("/healthz", ops.healthz, "healthz")
@@ -80,4 +81,4 @@ def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
     get("/desk/articles/{id}/texts/{lang}/delete", desk_texts.delete_form, "desk-text-delete-form")
     add("POST", "/desk/articles/{id}/texts/{lang}/delete", desk_texts.delete, "desk-text-delete")
     # everything else: 404, or 405 with Allow where another route has the path
-    add("*", "/{unmatched:.*}", middleware.unmatched, "unmatched")
+    add("*", r"/{unmatched:[\s\S]*}", middleware.unmatched, "unmatched")  # newlines too

@@ -50,8 +50,8 @@ def _schemas(langs: tuple[str, ...]) -> dict[str, Any]:
         "properties": {lang: schema for lang in langs},
         "additionalProperties": False,
     }
-    slug = {"type": ["string", "null"], "pattern": validation.SLUG_RE.pattern}
-    category = {"type": "string", "pattern": validation.CATEGORY_RE.pattern}
+    slug = {"type": ["string", "null"], "pattern": validation.anchored(validation.SLUG_RE)}
+    category = {"type": "string", "pattern": validation.anchored(validation.CATEGORY_RE)}
     status = {"type": "string", "enum": list(validation.STATUSES)}
     lang = {"type": "string", "enum": list(langs)}
     when = {

@@ -94,7 +94,13 @@ MIGRATIONS: list[str] = [
         batch   bigint NOT NULL
     );
     """,
-    # 2: the editor's desk's sessions, as the SQLite store's migration 7 (sessions.py).
+    # 2: as the SQLite store's migration 7: bodies are rendered with their headings one
+    # level down (the page title is the one <h1>); forget the ones rendered before, so
+    # that `serve` renders them again (fill_bodies).
+    """
+    UPDATE translations SET body_html = NULL;
+    """,
+    # 3: the editor's desk's sessions, as the SQLite store's migration 8 (sessions.py).
     """
     CREATE TABLE sessions (
         id_hash    text PRIMARY KEY,   -- SHA-256 of the session id in the cookie

@@ -143,7 +143,13 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
-    # 7: the editor's desk's sessions (store/sqlite/sessions.py). Only a hash of the
+    # 7: bodies are rendered with their headings one level down (render.py: the page
+    # title is the one <h1>); forget the ones rendered before, so that `serve` renders
+    # them again (fill_bodies) and pages render them on the fly until then.
+    """
+    UPDATE translations SET body_html = NULL;
+    """,
+    # 8: the editor's desk's sessions (store/sqlite/sessions.py). Only a hash of the
     # session id is kept. `token_hash` is the editor's token hash at login: a session is
     # found only while its editor still holds that token, unrevoked, so rotating or
     # revoking the token ends every session of it at once.

@@ -41,11 +41,7 @@ def _accepts_gzip(accept_encoding: str) -> bool:
     for coding in accept_encoding.lower().split(","):
         name, _, params = coding.partition(";")
         if name.strip() in ("gzip", "x-gzip", "*"):
-            quality = params.strip().removeprefix("q=").strip()
-            try:
-                return not params.strip() or float(quality) > 0
-            except ValueError:
-                return False
+            return bool(validation.qvalue(params))
     return False
 
 

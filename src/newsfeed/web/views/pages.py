@@ -89,10 +89,12 @@ async def _board_view(
         )
         if page > 1 and not rows:
             raise problems.not_found(f"The board has no page {page}.")
+        here = _board_path(page, category)
         context = site.context(
             request,
             language,
-            _board_path(page, category),
+            here,
+            x_default=here,  # `/` negotiates the language, keeping the query
             rows=rows,
             hits=[slot(i) for i in range(len(rows))],
             total=total,
@@ -132,6 +134,8 @@ async def _count_view(
             request,
             language,
             f"/articles/{stored.id}",
+            exists_in=stored.translations,  # only the languages that have its text
+            x_default=f"/{stored.original_lang}/articles/{stored.id}",
             article=stored,
             text=text,
             body=render.body(text),
@@ -159,8 +163,12 @@ async def _count_view(
 
 
 async def root(request: web.Request) -> web.StreamResponse:
+    """303 to the board in the negotiated language, with the query (`/?page=2`): the
+    language-neutral address that pages name as their `x-default` alternate."""
     lang = request.app[languages_key].negotiate(request.headers.get("Accept-Language"))
-    raise web.HTTPSeeOther(f"/{lang}/", headers={"Vary": "Accept-Language"})
+    query = request.rel_url.raw_query_string
+    location = f"/{lang}/" + (f"?{query}" if query else "")
+    raise web.HTTPSeeOther(location, headers={"Vary": "Accept-Language"})
 
 
 async def language_root(request: web.Request) -> web.StreamResponse:

@@ -3,6 +3,7 @@ context (absolute links, alternates, feeds, assets), and the HTML response."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import aiohttp_jinja2
@@ -33,12 +34,20 @@ def category_of(request: web.Request) -> str | None:
 
 
 def context(
-    request: web.Request, language: Language, here: str | None = None, **extra: Any
+    request: web.Request,
+    language: Language,
+    here: str | None = None,
+    *,
+    exists_in: Collection[str] | None = None,
+    x_default: str | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
     """What every page's layout needs: languages, absolute links, feeds, assets.
 
     `here` is the page's path after the language (with its query), normalized by the
-    handler; by default the request's own.
+    handler; by default the request's own. The hreflang alternates name the same page in
+    every language in which it exists (`exists_in`, by default all), itself included,
+    plus `x-default` (`x_default`, a path; by default the default language's page).
     """
     app = request.app
     base = app[settings_key].base_url
@@ -47,17 +56,16 @@ def context(
         query = request.rel_url.raw_query_string
         here = rest + (f"?{query}" if query else "")
     languages = app[languages_key]
+    codes = [code for code in languages.codes if exists_in is None or code in exists_in]
+    default = x_default if x_default is not None else f"/{languages.default.code}{here}"
     return {
         "language": language,
         "lang": language.code,
         "languages": languages,
         "base_url": base,
         "canonical": f"{base}/{language.code}{here}",
-        "alternates": [
-            (other, f"{base}/{other.code}{here}")
-            for other in languages.values()
-            if other.code != language.code
-        ],
+        "alternates": [(code, f"{base}/{code}{here}") for code in codes]
+        + [("x-default", f"{base}{default}")],
         "static": app[assets_key].url,
         **extra,
     }
