@@ -8,6 +8,7 @@ import dataclasses
 import io
 from collections.abc import Callable
 from http.cookies import SimpleCookie
+from ipaddress import ip_network
 from typing import Any
 from urllib.parse import urlencode
 
@@ -301,6 +302,24 @@ async def test_login_attempts_are_limited_per_address(
     assert set_cookie(resp, session.COOKIE) is None
     clock[0] += 61  # a minute later the real editor gets in
     resp = await client.post("/desk/login", data={"token": editor_token}, allow_redirects=False)
+    assert resp.status == 303
+
+
+async def test_behind_a_trusted_proxy_each_client_has_its_own_limit(
+    aiohttp_client: Callable[..., Any], settings: Any, editor_token: str
+) -> None:
+    proxied = dataclasses.replace(settings, trusted_proxies=(ip_network("127.0.0.0/8"),))
+    client = await aiohttp_client(create_app(proxied))
+    guesser = {"X-Forwarded-For": "203.0.113.7"}
+    for _ in range(10):
+        resp = await client.post("/desk/login", data={"token": "nf_x"}, headers=guesser)
+        assert resp.status == 401
+    resp = await client.post("/desk/login", data={"token": "nf_x"}, headers=guesser)
+    assert resp.status == 429
+    editor = {"X-Forwarded-For": "198.51.100.2"}
+    resp = await client.post(
+        "/desk/login", data={"token": editor_token}, headers=editor, allow_redirects=False
+    )
     assert resp.status == 303
 
 

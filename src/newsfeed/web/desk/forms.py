@@ -26,7 +26,7 @@ from multidict import MultiDict
 
 from newsfeed import problems, validation
 from newsfeed.model import Article, Translation
-from newsfeed.web.keys import body_timeout_key, settings_key
+from newsfeed.web.keys import access_log_key, body_timeout_key, settings_key
 from newsfeed.web.security import BODY_TIMEOUT
 
 TEXT_FIELDS = ("title", "summary", "body", "author")
@@ -68,7 +68,8 @@ def _same_origin(request: web.Request) -> None:
     origin = request.headers.get("Origin")
     if origin is None:
         return
-    own = {request.app[settings_key].base_url, f"{request.scheme}://{request.host}"}
+    scheme = request.app[access_log_key].proxies.client(request).scheme
+    own = {request.app[settings_key].base_url, f"{scheme}://{request.host}"}
     if origin not in {urlsplit(url)._replace(path="").geturl() for url in own}:
         raise problems.forbidden("Desk forms are sent from the desk itself.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from newsfeed.web.desk import forms, pages, session
-from newsfeed.web.keys import desk_limiter_key
+from newsfeed.web.keys import access_log_key, desk_limiter_key
 
 TOKEN_FIELD = "token"
 
@@ -30,7 +30,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     token, and nothing is looked up."""
     form = await forms.read(request)
     target = session.safe_next(form.get("next") or request.query.get("next"))
-    wait = request.app[desk_limiter_key].attempt(request.remote or "")
+    client = request.app[access_log_key].proxies.client(request)  # behind a trusted proxy too
+    wait = request.app[desk_limiter_key].attempt(client.address)
     if wait is not None:
         response = pages.render(
             request, "login.html", None, status=429, next=target, failed=False, limited=True

@@ -1,4 +1,5 @@
-"""The desk's login limit: at most 10 attempts a minute per client address.
+"""The desk's login limit: at most 10 attempts a minute per client address (the one a
+trusted proxy names, `NEWSFEED_TRUSTED_PROXIES`, else the peer's).
 
 Kept in memory, per process: with N worker processes an address may try up to N times
 as often, which still makes guessing a 256-bit token hopeless; the limit is there to
