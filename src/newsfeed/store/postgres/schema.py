@@ -102,14 +102,14 @@ MIGRATIONS: list[str] = [
     """,
     # 3: the editor's desk's sessions, as the SQLite store's migration 8 (sessions.py).
     """
-    CREATE TABLE sessions (
+    CREATE TABLE IF NOT EXISTS sessions (
         id_hash    text PRIMARY KEY,   -- SHA-256 of the session id in the cookie
         editor_id  bigint NOT NULL REFERENCES editors (id) ON DELETE CASCADE,
         token_hash text NOT NULL,      -- the editor's token hash at login
         created_us bigint NOT NULL,
         used_us    bigint NOT NULL     -- last use; idle past the limit = ended
     );
-    CREATE INDEX sessions_used ON sessions (used_us);
+    CREATE INDEX IF NOT EXISTS sessions_used ON sessions (used_us);
     """,
 ]
 

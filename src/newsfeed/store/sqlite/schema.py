@@ -154,14 +154,14 @@ MIGRATIONS: list[str] = [
     # found only while its editor still holds that token, unrevoked, so rotating or
     # revoking the token ends every session of it at once.
     """
-    CREATE TABLE sessions (
+    CREATE TABLE IF NOT EXISTS sessions (
         id_hash    TEXT PRIMARY KEY,   -- SHA-256 of the session id in the cookie
         editor_id  INTEGER NOT NULL REFERENCES editors (id) ON DELETE CASCADE,
         token_hash TEXT NOT NULL,
         created_us INTEGER NOT NULL,
         used_us    INTEGER NOT NULL    -- last use; idle past the limit = ended
     );
-    CREATE INDEX sessions_used ON sessions (used_us);
+    CREATE INDEX IF NOT EXISTS sessions_used ON sessions (used_us);
     """,
 ]
 
