@@ -126,7 +126,7 @@ async def test_board_pages_and_category(client, editor_token):
     assert doc.xpath("//a[@rel='next']/@href") == ["/en/?page=2"]
     doc = await page(client, "/en/?page=2")
     assert texts(doc, "//tbody//td[@class='no']") == [str(made[1]["id"]), str(made[0]["id"])]
-    assert doc.xpath("//a[@rel='prev']/@href") == ["/en/?page=1"]
+    assert doc.xpath("//a[@rel='prev']/@href") == ["/en/"]  # page 1 has one address
     assert not doc.xpath("//a[@rel='next']")
     doc = await page(client, "/en/?category=events")
     assert texts(doc, "//tbody//td[@class='no']") == [str(made[-1]["id"])]

@@ -346,7 +346,13 @@ async def test_the_database_restarting_under_load_loses_nothing_acknowledged(
             workers = [asyncio.create_task(load()) for _ in range(8)]
             await asyncio.sleep(1.0)
             await proxy.cut()
-            await asyncio.sleep(2.0)
+            await asyncio.sleep(1.0)
+            started = time.monotonic()
+            async with session.get(f"{instance.base}/healthz") as resp:
+                assert resp.status == 503
+                assert resp.content_type == "application/problem+json"
+            assert time.monotonic() - started < 5.0
+            await asyncio.sleep(1.0)
             await proxy.restore()
             back = time.monotonic()
 

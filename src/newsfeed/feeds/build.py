@@ -22,7 +22,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension  # type: ignore[i
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from feedgen.util import xml_elem  # type: ignore[import-untyped]
 
-from newsfeed import render
+from newsfeed import render, urls
 from newsfeed.model import Article
 
 MEDIA_TYPES = {
@@ -47,14 +47,14 @@ class Channel:
     authority: str = ""  # of the feed ids (feeds/authority.py); by default the base URL's host
 
     def feed_url(self, fmt: str) -> str:
-        return f"{self.base_url}/{self.lang}/feed.{fmt}{self._query}"
+        return urls.absolute(self.base_url, urls.feed(self.lang, fmt, self.category))
 
     @property
     def page_url(self) -> str:
-        return f"{self.base_url}/{self.lang}/{self._query}"
+        return urls.absolute(self.base_url, urls.board(self.lang, category=self.category))
 
     def article_url(self, article_id: int, lang: str | None = None) -> str:
-        return f"{self.base_url}/{lang or self.lang}/articles/{article_id}"
+        return urls.absolute(self.base_url, urls.article(lang or self.lang, article_id))
 
     @property
     def host(self) -> str:
@@ -69,10 +69,6 @@ class Channel:
         """Stable per article and language: editing the text never changes it, nor does a
         new base URL (the authority is the site's, fixed in its database)."""
         return f"tag:{self.authority or self.host},{TAG_YEAR}:article/{article_id}/{self.lang}"
-
-    @property
-    def _query(self) -> str:
-        return f"?category={self.category}" if self.category else ""
 
 
 def entry_updated(article: Article, lang: str) -> datetime:

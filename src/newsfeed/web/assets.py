@@ -11,6 +11,8 @@ import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsfeed import urls
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -40,4 +42,4 @@ class Assets:
 
     def url(self, name: str) -> str:
         """The versioned URL of a static file, for templates."""
-        return f"/static/{name}?v={self._files[name].version}"
+        return urls.static(name, self._files[name].version)

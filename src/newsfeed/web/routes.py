@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from newsfeed import urls
 from newsfeed.web import guard as middleware
 from newsfeed.web.desk import articles as desk_articles
 from newsfeed.web.desk import board as desk_board
@@ -37,16 +38,16 @@ def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
     get("/healthz", ops.healthz, "healthz")
     get("/metrics", ops.metrics, "metrics")
     # feeds
-    get("/{lang}/feed.rss", feeds.rss, "feed-rss")
-    get("/{lang}/feed.atom", feeds.atom, "feed-atom")
-    get("/{lang}/feed.json", feeds.json_feed, "feed-json")
+    get(urls.FEED["rss"], feeds.rss, "feed-rss")
+    get(urls.FEED["atom"], feeds.atom, "feed-atom")
+    get(urls.FEED["json"], feeds.json_feed, "feed-json")
     # JSON API
     get("/api/v1/openapi.json", api.openapi_document, "api-openapi")
-    get("/api/v1/articles", api.list_articles, "api-articles")
-    add("POST", "/api/v1/articles", api.create_article, "api-create")
-    get("/api/v1/articles/{id}", api.get_article, "api-article")
-    add("PATCH", "/api/v1/articles/{id}", api.patch_article, "api-patch")
-    add("DELETE", "/api/v1/articles/{id}", api.delete_article, "api-delete")
+    get(urls.API_ARTICLES, api.list_articles, "api-articles")
+    add("POST", urls.API_ARTICLES, api.create_article, "api-create")
+    get(urls.API_ARTICLE, api.get_article, "api-article")
+    add("PATCH", urls.API_ARTICLE, api.patch_article, "api-patch")
+    add("DELETE", urls.API_ARTICLE, api.delete_article, "api-delete")
     add("POST", "/api/v1/articles/{id}/hits", api.count_hit, "api-hits")
     add("PUT", "/api/v1/articles/{id}/translations/{lang}", api.put_translation, "api-put-text")
     add(
@@ -56,29 +57,29 @@ def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
         "api-delete-text",
     )
     # public pages (HTML, localized)
-    get("/", pages.root, "root")
-    get("/static/{name}", static.static_file, "static")
+    get(urls.ROOT, pages.root, "root")
+    get(urls.STATIC, static.static_file, "static")
     for lang in app[settings_key].langs:  # only real languages, so /metrics stays itself
         get(f"/{lang}", pages.language_root, f"language-root-{lang}")
-    get("/{lang}/", pages.board, "board")
-    get("/{lang}/articles/{id}", pages.article, "article")
-    get("/{lang}/search", pages.search_page, "search")
+    get(urls.BOARD, pages.board, "board")
+    get(urls.ARTICLE, pages.article, "article")
+    get(urls.SEARCH, pages.search_page, "search")
     # the editor's desk (HTML, sessions of its own; errors as desk pages)
-    get("/desk", desk_login.root, "desk-root")
-    get("/desk/login", desk_login.login_form, "desk-login-form")
-    add("POST", "/desk/login", desk_login.login, "desk-login")
-    add("POST", "/desk/logout", desk_login.logout, "desk-logout")
-    get("/desk/", desk_board.board, "desk-board")
-    get("/desk/articles/new", desk_articles.new_form, "desk-new")
-    add("POST", "/desk/articles/new", desk_articles.create, "desk-create")
-    get("/desk/articles/{id}", desk_articles.show, "desk-article")
-    add("POST", "/desk/articles/{id}", desk_articles.save_settings, "desk-settings")
-    get("/desk/articles/{id}/delete", desk_articles.delete_form, "desk-delete-form")
-    add("POST", "/desk/articles/{id}/delete", desk_articles.delete, "desk-delete")
-    get("/desk/articles/{id}/preview/{lang}", desk_articles.preview, "desk-preview")
-    get("/desk/articles/{id}/texts/{lang}", desk_texts.edit, "desk-text")
-    add("POST", "/desk/articles/{id}/texts/{lang}", desk_texts.save, "desk-text-save")
-    get("/desk/articles/{id}/texts/{lang}/delete", desk_texts.delete_form, "desk-text-delete-form")
-    add("POST", "/desk/articles/{id}/texts/{lang}/delete", desk_texts.delete, "desk-text-delete")
+    get(urls.DESK_ROOT, desk_login.root, "desk-root")
+    get(urls.DESK_LOGIN, desk_login.login_form, "desk-login-form")
+    add("POST", urls.DESK_LOGIN, desk_login.login, "desk-login")
+    add("POST", urls.DESK_LOGOUT, desk_login.logout, "desk-logout")
+    get(urls.DESK, desk_board.board, "desk-board")
+    get(urls.DESK_NEW, desk_articles.new_form, "desk-new")
+    add("POST", urls.DESK_NEW, desk_articles.create, "desk-create")
+    get(urls.DESK_ARTICLE, desk_articles.show, "desk-article")
+    add("POST", urls.DESK_ARTICLE, desk_articles.save_settings, "desk-settings")
+    get(urls.DESK_DELETE, desk_articles.delete_form, "desk-delete-form")
+    add("POST", urls.DESK_DELETE, desk_articles.delete, "desk-delete")
+    get(urls.DESK_PREVIEW, desk_articles.preview, "desk-preview")
+    get(urls.DESK_TEXT, desk_texts.edit, "desk-text")
+    add("POST", urls.DESK_TEXT, desk_texts.save, "desk-text-save")
+    get(urls.DESK_TEXT_DELETE, desk_texts.delete_form, "desk-text-delete-form")
+    add("POST", urls.DESK_TEXT_DELETE, desk_texts.delete, "desk-text-delete")
     # everything else: 404, or 405 with Allow where another route has the path
     add("*", r"/{unmatched:[\s\S]*}", middleware.unmatched, "unmatched")  # newlines too

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from newsfeed import editing, problems, render, validation
+from newsfeed import editing, problems, render, urls, validation
 from newsfeed.auth import Role, permit
 from newsfeed.model import Article, utcnow
 from newsfeed.web.desk import forms, messages, pages, session
@@ -119,7 +119,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         language = pages.language_of(request)
         errors = messages.field_errors(language, problem.errors, values)
         return _new_page(request, found, values, errors, problem.status)
-    raise pages.see_other(f"/desk/articles/{article.id}?done=created")
+    raise pages.see_other(urls.desk_article(article.id, done="created"))
 
 
 # --- settings ------------------------------------------------------------------------
@@ -183,7 +183,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
     shown = forms.settings_values_of(article, settings.timezone)
     body = forms.settings_changes(values, shown, settings.timezone)
     if not body:
-        raise pages.see_other(f"/desk/articles/{article.id}?done=unchanged")
+        raise pages.see_other(urls.desk_article(article.id, done="unchanged"))
     try:
         changes = validation.article_patch(body, settings.langs)
         await editing.patch(store, article.id, changes, if_match)
@@ -195,7 +195,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
             raise
         errors = messages.field_errors(pages.language_of(request), problem.errors, values)
         return _article_page(request, found, article, values, errors, problem.status)
-    raise pages.see_other(f"/desk/articles/{article.id}?done=saved")
+    raise pages.see_other(urls.desk_article(article.id, done="saved"))
 
 
 # --- delete --------------------------------------------------------------------------
@@ -232,7 +232,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
         if problem.status != 412:
             raise
         return _delete_page(request, found, await article_of(request), status=409)
-    raise pages.see_other("/desk/?done=deleted")
+    raise pages.see_other(urls.desk(done="deleted"))
 
 
 # --- preview -------------------------------------------------------------------------
@@ -248,7 +248,7 @@ async def preview(request: web.Request) -> web.StreamResponse:
     context: dict[str, Any] = site.context(
         request,
         language,
-        f"/articles/{article.id}",
+        lambda code: urls.article(code, article.id),
         canonical=None,
         alternates=[],
         article=article,

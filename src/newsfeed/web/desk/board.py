@@ -8,7 +8,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from newsfeed import problems, validation
+from newsfeed import problems, urls, validation
 from newsfeed.auth import Role
 from newsfeed.model import Article, Cursor, utcnow
 from newsfeed.store import Store
@@ -29,11 +29,12 @@ class BoardQuery:
     after: Cursor | None
 
     def link(self, after: Cursor | None) -> str:
-        query = [("category", self.category), ("text_lang", self.lang), ("state", self.state)]
-        if after is not None:
-            query.append(("after", after.encode()))
-        kept = "&".join(f"{k}={v}" for k, v in query if v)
-        return "/desk/" + (f"?{kept}" if kept else "")
+        return urls.desk(
+            category=self.category,
+            text_lang=self.lang,
+            state=self.state,
+            after=None if after is None else after.encode(),
+        )
 
 
 def query_of(request: web.Request, langs: tuple[str, ...]) -> BoardQuery:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from newsfeed import urls
 from newsfeed.web.desk import forms, pages, session
 from newsfeed.web.keys import access_log_key, desk_limiter_key
 
@@ -12,7 +13,7 @@ TOKEN_FIELD = "token"
 
 async def root(request: web.Request) -> web.StreamResponse:
     """`/desk` -> `/desk/`."""
-    raise web.HTTPPermanentRedirect("/desk/")
+    raise web.HTTPPermanentRedirect(urls.DESK)
 
 
 async def login_form(request: web.Request) -> web.StreamResponse:
@@ -48,6 +49,6 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     found = await session.require(request)
     session.check_form_token(found, await forms.read(request))
-    redirect = pages.see_other("/desk/login?done=logged-out")
+    redirect = pages.see_other(urls.desk_login(done="logged-out"))
     await session.end(request, redirect)
     raise redirect

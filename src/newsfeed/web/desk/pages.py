@@ -17,7 +17,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from babel.dates import format_datetime
 
-from newsfeed import problems
+from newsfeed import problems, urls
 from newsfeed.i18n import Language
 from newsfeed.web.desk import PATH, drafts, messages
 from newsfeed.web.desk.drafts import Drafts
@@ -81,6 +81,7 @@ def context(request: web.Request, session: DeskSession | None, **extra: Any) -> 
         "languages": languages,
         "desk": session,
         "static": request.app[assets_key].url,
+        "url": urls,
         "switch": [(other, switch_url(request, code)) for code, other in languages.items()],
         "timezone": request.app[settings_key].timezone,
         "done": request.query.get("done"),
@@ -124,7 +125,7 @@ def setup(app: web.Application) -> None:
     """The login limiter, and the desk's own error pages for every path under /desk/."""
     app[desk_limiter_key] = LoginLimiter()
     app[desk_drafts_key] = Drafts()
-    sections: dict[str, ErrorPage] = {"/desk/": error_page}
+    sections: dict[str, ErrorPage] = {urls.DESK: error_page}
     app[section_pages_key] = sections
 
 

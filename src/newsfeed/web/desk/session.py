@@ -20,11 +20,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
 from aiohttp import web
 
-from newsfeed import auth, problems
+from newsfeed import auth, problems, urls
 from newsfeed.model import Editor, to_us, utcnow
 from newsfeed.web.desk import CSRF_FIELD, PATH
 from newsfeed.web.keys import settings_key, store_key
@@ -83,9 +82,7 @@ def login_url(request: web.Request) -> str:
     back = request.path_qs if request.method in ("GET", "HEAD") else request.path
     if request.method not in ("GET", "HEAD") and back.endswith(_POST_ONLY):
         back = back.rsplit("/", 1)[0]
-    if back in ("/desk/", "/desk"):
-        return "/desk/login"
-    return f"/desk/login?next={quote(back, safe='/')}"
+    return urls.desk_login(None if back in (urls.DESK, urls.DESK_ROOT) else back)
 
 
 async def require(request: web.Request) -> DeskSession:
@@ -100,13 +97,13 @@ def safe_next(value: str | None) -> str:
     """Where to go after login: a desk page of this site, else the board."""
     if (
         not value
-        or not value.startswith("/desk/")
-        or value.startswith("/desk//")
+        or not value.startswith(urls.DESK)
+        or value.startswith(urls.DESK + "/")
         or "\\" in value
         or not value.isprintable()
         or len(value) > 2000
     ):
-        return "/desk/"
+        return urls.DESK
     return value
 
 

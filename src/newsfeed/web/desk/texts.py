@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from newsfeed import editing, problems, validation
+from newsfeed import editing, problems, urls, validation
 from newsfeed.auth import Role, permit
 from newsfeed.model import Article, Text
 from newsfeed.web.desk import forms, messages, pages, session
@@ -73,11 +73,10 @@ async def save(request: web.Request) -> web.StreamResponse:
     article = await article_of(request)
     if_match = forms.if_match(values)
     typed = forms.text_values(values)
-    back = f"/desk/articles/{article.id}/texts/{lang}"
     try:
         text = validation.text(typed)
         if text == _stored(article, lang):
-            raise pages.see_other(f"{back}?done=unchanged")
+            raise pages.see_other(urls.desk_text(article.id, lang, done="unchanged"))
         await editing.put_translation(request.app[store_key], article.id, lang, text, if_match)
     except problems.Problem as problem:
         if problem.status == 412:  # based on an older version: both, side by side
@@ -87,7 +86,7 @@ async def save(request: web.Request) -> web.StreamResponse:
             raise
         errors = messages.field_errors(pages.language_of(request), problem.errors, typed)
         return _editor_page(request, found, article, lang, typed, errors, problem.status)
-    raise pages.see_other(f"{back}?done=saved")
+    raise pages.see_other(urls.desk_text(article.id, lang, done="saved"))
 
 
 def _stored(article: Article, lang: str) -> Text | None:
@@ -142,4 +141,4 @@ async def delete(request: web.Request) -> web.StreamResponse:
         if problem.status not in (409, 412):  # changed meanwhile, or the last text
             raise
         return _delete_page(request, found, await article_of(request), lang, status=409)
-    raise pages.see_other(f"/desk/articles/{article.id}?done=text-deleted")
+    raise pages.see_other(urls.desk_article(article.id, done="text-deleted"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from newsfeed import auth, editing, problems, validation
+from newsfeed import auth, editing, problems, urls, validation
 from newsfeed.auth import Role
 from newsfeed.model import Article, Cursor
 from newsfeed.web.keys import counter_key, settings_key, store_key
@@ -29,7 +29,7 @@ def _article_response(request: web.Request, article: Article, status: int = 200)
     settings = request.app[settings_key]
     headers = {"ETag": article.etag}
     if status == 201:
-        headers["Location"] = f"{settings.base_url}/api/v1/articles/{article.id}"
+        headers["Location"] = urls.absolute(settings.base_url, urls.api_article(article.id))
     return json_response(article.as_dict(settings.langs), status, headers)
 
 

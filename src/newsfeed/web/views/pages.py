@@ -9,13 +9,12 @@ are filled in per response.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from newsfeed import i18n, problems, render, search, validation
+from newsfeed import i18n, problems, render, search, urls, validation
 from newsfeed import model as articles
 from newsfeed.i18n import Language
 from newsfeed.web import guard as middleware
@@ -56,12 +55,6 @@ def setup(app: web.Application) -> None:
     app[middleware.error_page_key] = error_page
 
 
-def _board_path(page: int, category: str | None) -> str:
-    query = [f"page={page}"] if page > 1 else []
-    query += [f"category={category}"] if category else []
-    return "/" + ("?" + "&".join(query) if query else "")
-
-
 @dataclass(frozen=True, slots=True)
 class BoardView:
     """A rendered board page with a gap per row for its hit count."""
@@ -89,12 +82,11 @@ async def _board_view(
         )
         if page > 1 and not rows:
             raise problems.not_found(f"The board has no page {page}.")
-        here = _board_path(page, category)
         context = site.context(
             request,
             language,
-            here,
-            x_default=here,  # `/` negotiates the language, keeping the query
+            lambda code: urls.board(code, page, category),
+            x_default=urls.root(page, category),  # `/` negotiates, keeping the query
             rows=rows,
             hits=[slot(i) for i in range(len(rows))],
             total=total,
@@ -133,9 +125,9 @@ async def _count_view(
         context = site.context(
             request,
             language,
-            f"/articles/{stored.id}",
+            lambda code: urls.article(code, stored.id),
             exists_in=stored.translations,  # only the languages that have its text
-            x_default=f"/{stored.original_lang}/articles/{stored.id}",
+            x_default=urls.article(stored.original_lang, stored.id),
             article=stored,
             text=text,
             body=render.body(text),
@@ -166,8 +158,8 @@ async def root(request: web.Request) -> web.StreamResponse:
     """303 to the board in the negotiated language, with the query (`/?page=2`): the
     language-neutral address that pages name as their `x-default` alternate."""
     lang = request.app[languages_key].negotiate(request.headers.get("Accept-Language"))
-    query = request.rel_url.raw_query_string
-    location = f"/{lang}/" + (f"?{query}" if query else "")
+    query = request.rel_url.raw_query_string  # passed on as sent
+    location = urls.board(lang) + (f"?{query}" if query else "")
     raise web.HTTPSeeOther(location, headers={"Vary": "Accept-Language"})
 
 
@@ -209,11 +201,10 @@ async def search_page(request: web.Request) -> web.Response:
         )
         due = await store.next_due(now, language.code)
         due_us = None if due is None else articles.to_us(due)
-        here = f"/search?q={quote(query)}" + (f"&page={page}" if page > 1 else "")
         context = site.context(
             request,
             language,
-            here,
+            lambda code: urls.search(code, query, page),
             query=query,
             words=words,
             found=found,

@@ -3,13 +3,13 @@ context (absolute links, alternates, feeds, assets), and the HTML response."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from newsfeed import problems, validation
+from newsfeed import problems, urls, validation
 from newsfeed.i18n import Language
 from newsfeed.web.keys import assets_key, languages_key, settings_key
 
@@ -36,7 +36,7 @@ def category_of(request: web.Request) -> str | None:
 def context(
     request: web.Request,
     language: Language,
-    here: str | None = None,
+    address: Callable[[str], str] | None = None,
     *,
     exists_in: Collection[str] | None = None,
     x_default: str | None = None,
@@ -44,28 +44,32 @@ def context(
 ) -> dict[str, Any]:
     """What every page's layout needs: languages, absolute links, feeds, assets.
 
-    `here` is the page's path after the language (with its query), normalized by the
-    handler; by default the request's own. The hreflang alternates name the same page in
-    every language in which it exists (`exists_in`, by default all), itself included,
-    plus `x-default` (`x_default`, a path; by default the default language's page).
+    `address(code)` is this page's path in the language `code` (built by `urls`); by
+    default the request's own path with its language swapped. The hreflang alternates
+    name the same page in every language in which it exists (`exists_in`, by default
+    all), itself included, plus `x-default` (`x_default`, a path; by default the default
+    language's page).
     """
     app = request.app
     base = app[settings_key].base_url
-    if here is None:
+    if address is None:
         rest = request.rel_url.raw_path[len(language.code) + 1 :]
         query = request.rel_url.raw_query_string
         here = rest + (f"?{query}" if query else "")
+        address = lambda code: f"/{code}{here}"  # noqa: E731 - the request's own address
     languages = app[languages_key]
     codes = [code for code in languages.codes if exists_in is None or code in exists_in]
-    default = x_default if x_default is not None else f"/{languages.default.code}{here}"
+    default = x_default if x_default is not None else address(languages.default.code)
     return {
         "language": language,
         "lang": language.code,
         "languages": languages,
         "base_url": base,
-        "canonical": f"{base}/{language.code}{here}",
-        "alternates": [(code, f"{base}/{code}{here}") for code in codes]
-        + [("x-default", f"{base}{default}")],
+        "url": urls,
+        "absolute": lambda path: urls.absolute(base, path),
+        "canonical": urls.absolute(base, address(language.code)),
+        "alternates": [(code, urls.absolute(base, address(code))) for code in codes]
+        + [("x-default", urls.absolute(base, default))],
         "static": app[assets_key].url,
         **extra,
     }

@@ -1,0 +1,103 @@
+"""Every address newsfeed gives out, built in one place from the path templates its
+routes are registered with (`web/routes.py`), so a link, a feed's `<link>`, a sitemap
+entry and a `Location` can never disagree with what the router answers.
+
+Paths are root-relative; `absolute(base_url, path)` makes the public URL. No aiohttp
+here: feed building (`feeds/`) uses it too.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+# The route table's path templates (aiohttp's `{name}` syntax).
+ROOT = "/"
+BOARD = "/{lang}/"
+ARTICLE = "/{lang}/articles/{id}"
+SEARCH = "/{lang}/search"
+FEED = {fmt: f"/{{lang}}/feed.{fmt}" for fmt in ("rss", "atom", "json")}
+STATIC = "/static/{name}"
+API_ARTICLES = "/api/v1/articles"
+API_ARTICLE = "/api/v1/articles/{id}"
+
+
+# The editor's desk.
+DESK_ROOT = "/desk"
+DESK = "/desk/"
+DESK_LOGIN = "/desk/login"
+DESK_LOGOUT = "/desk/logout"
+DESK_NEW = "/desk/articles/new"
+DESK_ARTICLE = "/desk/articles/{id}"
+DESK_DELETE = "/desk/articles/{id}/delete"
+DESK_PREVIEW = "/desk/articles/{id}/preview/{lang}"
+DESK_TEXT = "/desk/articles/{id}/texts/{lang}"
+DESK_TEXT_DELETE = "/desk/articles/{id}/texts/{lang}/delete"
+
+
+def _query(**params: object) -> str:
+    """`?a=1&b=2` of the parameters that are set, in the order given; '' for none."""
+    given = {name: value for name, value in params.items() if value not in (None, "", 1)}
+    return "?" + urlencode(given, quote_via=quote) if given else ""
+
+
+def board(lang: str, page: int = 1, category: str | None = None) -> str:
+    return BOARD.format(lang=lang) + _query(page=page, category=category)
+
+
+def root(page: int = 1, category: str | None = None) -> str:
+    """The address that picks the reader's language, with the board's query."""
+    return ROOT + _query(page=page, category=category)
+
+
+def article(lang: str, article_id: int) -> str:
+    return ARTICLE.format(lang=lang, id=article_id)
+
+
+def search(lang: str, query: str | None = None, page: int = 1) -> str:
+    return SEARCH.format(lang=lang) + _query(q=query, page=page)
+
+
+def feed(lang: str, fmt: str, category: str | None = None) -> str:
+    return FEED[fmt].format(lang=lang) + _query(category=category)
+
+
+def static(name: str, version: str) -> str:
+    return STATIC.format(name=name) + _query(v=version)
+
+
+def api_article(article_id: int) -> str:
+    return API_ARTICLE.format(id=article_id)
+
+
+def desk(**query: str | None) -> str:
+    """The desk's status board, with its filters."""
+    return DESK + _query(**query)
+
+
+def desk_login(next_page: str | None = None, done: str | None = None) -> str:
+    return DESK_LOGIN + _query(next=next_page, done=done)
+
+
+def desk_article(article_id: int, done: str | None = None) -> str:
+    return DESK_ARTICLE.format(id=article_id) + _query(done=done)
+
+
+def desk_delete(article_id: int, done: str | None = None) -> str:
+    return DESK_DELETE.format(id=article_id) + _query(done=done)
+
+
+def desk_preview(article_id: int, lang: str, done: str | None = None) -> str:
+    return DESK_PREVIEW.format(id=article_id, lang=lang) + _query(done=done)
+
+
+def desk_text(article_id: int, lang: str, done: str | None = None) -> str:
+    return DESK_TEXT.format(id=article_id, lang=lang) + _query(done=done)
+
+
+def desk_text_delete(article_id: int, lang: str, done: str | None = None) -> str:
+    return DESK_TEXT_DELETE.format(id=article_id, lang=lang) + _query(done=done)
+
+
+def absolute(base_url: str, path: str) -> str:
+    """The public URL of a root-relative path (`NEWSFEED_BASE_URL` has no trailing /)."""
+    return base_url + path
