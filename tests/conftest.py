@@ -8,6 +8,7 @@ import itertools
 import os
 import shutil
 import socket
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -199,8 +200,13 @@ def with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
         return pool.submit(asyncio.run, run()).result()
 
 
-def add_editor(settings: Settings, name: str, role: auth.Role = auth.Role.EDITOR) -> str:
-    return with_store(settings, lambda store: auth.add_editor(store, name, role))
+def add_editor(
+    settings: Settings,
+    name: str,
+    role: auth.Role = auth.Role.EDITOR,
+    langs: list[str] | None = None,
+) -> str:
+    return with_store(settings, lambda store: auth.add_editor(store, name, role, langs))
 
 
 def revoke_editor(settings: Settings, name: str) -> bool:
@@ -274,6 +280,21 @@ def locales_with(folder: Path, *extra: str) -> Path:
         with (target / lang / "LC_MESSAGES" / "messages.po").open("wb") as fp:
             write_po(fp, Catalog(locale=lang))
     return target
+
+
+def sqlite_at_version(path: Path, version: int) -> None:
+    """A SQLite file with only the first `version` migrations applied: a database made by
+    an older release, for tests of what a later migration does to it. (Rewinding
+    `user_version` on a newer file would run later migrations twice.)"""
+    from newsfeed.store.sqlite import schema
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for number, script in enumerate(schema.MIGRATIONS[:version], start=1):
+            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    finally:
+        conn.close()
 
 
 def free_port() -> int:

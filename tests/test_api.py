@@ -78,6 +78,11 @@ async def test_create_defaults(client, editor_token):
         "body": "",
         "author": "",
         "updated_at": body["created_at"],
+        "version": 1,
+        "etag": body["translations"]["en"]["etag"],
+        "source": None,
+        "stale": False,
+        "updated_by": "editor",
     }
 
 

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import bearer, create, settings_for, with_store
+from conftest import bearer, create, settings_for, sqlite_at_version, with_store
 
 from newsfeed import render
 from newsfeed.render import markdown_html
@@ -84,7 +84,7 @@ def test_bodies_rendered_before_headings_moved_down_are_rendered_again(tmp_path:
     """Migration 7 forgets bodies stored with a heading as <h1>; `fill_bodies` renders them
     anew."""
     path = tmp_path / "old.db"
-    migrate(path)
+    sqlite_at_version(path, 6)  # a database from before the change
     execute(
         path,
         "INSERT INTO articles (category, status, published_at, published_us, created_at, "
@@ -96,7 +96,6 @@ def test_bodies_rendered_before_headings_moved_down_are_rendered_again(tmp_path:
         "INSERT INTO translations (article_id, lang, title, body, updated_at, body_html) "
         "VALUES (1, 'en', 'T', '# Old', '2020-01-01T00:00:00+00:00', '<h1>Old</h1>\n')",
     )
-    execute(path, "PRAGMA user_version = 6")  # as a database from before the change
     migrate(path)
     assert stored(path, 1) == {"en": None}
     assert with_store(settings_for(path), lambda store: store.fill_bodies(markdown_html)) == 1

@@ -57,6 +57,7 @@ async def fill(aiohttp_client: Any, settings: Settings) -> dict[str, Any]:
     third = await create(client, token, category="events")
     odd = {"title": "😀 ]]> <script>&amp; \u200f첨단", "body": "a\tb\n\n**굵게** `]]>`"}
     await create(client, token, slug="odd", translations={"ko": odd, "en": {"title": "x"}})
+    await translation_workflow(client, settings, token, first["id"])
     gone = await create(client, token)
     deleted = await client.delete(f"/api/v1/articles/{gone['id']}", headers=bearer(token))
     assert deleted.status == 204
@@ -67,6 +68,32 @@ async def fill(aiohttp_client: Any, settings: Settings) -> dict[str, Any]:
     feeds = {lang: await (await client.get(f"/{lang}/feed.atom")).text() for lang in ("ko", "en")}
     await client.close()  # the last hits are flushed on the way out
     return {"token": token, "revoked": revoked, "gone": gone["id"], "first": first, "feeds": feeds}
+
+
+async def translation_workflow(client: Any, settings: Settings, token: str, article: int) -> None:
+    """What the workflow keeps: revisions (minor or not), a stale translation, a confirm,
+    the audit, a translator's languages and an answer kept for an Idempotency-Key."""
+    mina = add_editor(settings, "mina", auth.Role.TRANSLATOR, ["en"])
+    text = f"/api/v1/articles/{article}/translations"
+    for lang, body, who in (
+        ("ko", {"title": "오타 고침", "minor": True}, token),
+        ("ko", {"title": "새 제목"}, token),
+        ("en", {"title": "From the first", "source_version": 1}, mina),
+    ):
+        resp = await client.put(f"{text}/{lang}", json=body, headers=bearer(who))
+        assert resp.status == 200, await resp.text()
+    assert (
+        await client.post(
+            f"/api/v1/articles/{article}/translations/en/confirm",
+            json={"source_version": 2},
+            headers=bearer(mina),
+        )
+    ).status == 200
+    kept = {"category": "news", "translations": {"en": {"title": "Once"}}}
+    resp = await client.post(
+        "/api/v1/articles", json=kept, headers=bearer(token) | {"Idempotency-Key": "copied"}
+    )
+    assert resp.status == 201
 
 
 async def test_copy_to_sqlite_keeps_ids_hits_feeds_and_tokens(aiohttp_client, tmp_path: Path):

@@ -1,9 +1,10 @@
 """The desk in a real browser: headless Chromium (the harness of test_browser.py) logs
 in, creates a Korean article, adds its English text beside the original, and publishes
-it; both show on the public boards and feeds. Screenshots of the status board and the
-side-by-side editor go to tests/artifacts/. No script runs in the pages: the browser
-sends the forms itself, and anything it logs as an error (a CSP violation, a missing
-file) fails the test."""
+it; both show on the public boards and feeds. An edit of the Korean original then shows
+the English text as stale on the board, with what changed in its editor. Screenshots of
+the status board and the side-by-side editor go to tests/artifacts/. No script runs in
+the pages: the browser sends the forms itself, and anything it logs as an error (a CSP
+violation, a missing file) fails the test."""
 
 from __future__ import annotations
 
@@ -39,6 +40,13 @@ async def click_and_load(tab: Tab, selector: str) -> None:
     tab._loaded.clear()
     assert await tab.js(f"(e => (e.click(), true))(document.querySelector({json.dumps(selector)}))")
     await tab._loaded.wait()
+
+
+async def cell_states(tab: Tab) -> list[str]:
+    """The board's language cells of its first article, by their state class."""
+    return list(
+        await tab.js("[...document.querySelectorAll('tbody td.cell')].map(c => c.className)")
+    )
 
 
 async def path(tab: Tab) -> str:
@@ -95,11 +103,21 @@ async def test_desk_flow_in_chromium(
         assert await path(tab) == "/desk/articles/1/texts/en?done=saved"
 
         await tab.open(f"{base}/desk/")
-        cells = await tab.js(
-            "[...document.querySelectorAll('tbody td.cell')].map(c => c.className)"
-        )
-        assert cells == ["cell state-current", "cell state-current"]
+        assert await cell_states(tab) == ["cell state-current", "cell state-current"]
+
+        # an edit of the Korean original leaves the English text stale on the board
+        await tab.open(f"{base}/desk/articles/1/texts/ko")
+        await tab.js("document.getElementById('f-title').select()")
+        await tab.send("Input.insertText", text="첨단재생의학센터 개소식 열려")
+        await click_and_load(tab, "form[action='/desk/articles/1/texts/ko'] button[type='submit']")
+        await tab.open(f"{base}/desk/")
+        assert await cell_states(tab) == ["cell state-current", "cell state-stale"]
         await tab.screenshot("desk-board.png")
+        await tab.open(f"{base}/desk/articles/1/texts/en")
+        assert await tab.js("document.querySelector('pre.diff span.add').textContent") == (
+            "+첨단재생의학센터 개소식 열려"
+        )
+        await tab.screenshot("desk-editor-stale.png")
         await tab.viewport(390, 844, phone=True)
         await tab.open(f"{base}/desk/articles/1/texts/en")
         assert await tab.js("document.documentElement.scrollWidth <= window.innerWidth"), (
@@ -114,13 +132,13 @@ async def test_desk_flow_in_chromium(
 
         # readers see both languages on the boards and in the feeds
         await tab.open(f"{base}/ko/")
-        assert "첨단재생의학센터 개소" in await tab.js("document.body.innerText")
+        assert "첨단재생의학센터 개소식 열려" in await tab.js("document.body.innerText")
         await tab.open(f"{base}/en/")
         assert "Advanced Regenerative Medicine Center Opens" in await tab.js(
             "document.body.innerText"
         )
         for lang, title in (
-            ("ko", "첨단재생의학센터 개소"),
+            ("ko", "첨단재생의학센터 개소식 열려"),
             ("en", "Advanced Regenerative Medicine Center Opens"),
         ):
             feed = feedparser.parse(await (await client.get(f"/{lang}/feed.atom")).read())

@@ -15,7 +15,7 @@ from typing import Any
 import feedparser
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import BASE_URL, bearer, create, sample_article
+from conftest import BASE_URL, bearer, create, sample_article, sqlite_at_version
 from lxml import etree
 
 from newsfeed import model as articles
@@ -539,25 +539,32 @@ async def test_feed_ids_survive_a_new_base_url(aiohttp_client, settings, editor_
 
 @pytest.mark.sqlite_only
 async def test_an_upgraded_database_keeps_the_authority_its_feeds_used(
-    aiohttp_client, settings, editor_token
+    aiohttp_client, tmp_path, settings
 ):
     """A database from before site_meta: its first start after the upgrade fixes the
     authority from the base URL it has been using; later ones keep it."""
-    first = await aiohttp_client(create_app(settings))
-    article = await create(first, editor_token)
-    await first.close()
-    conn = sqlite3.connect(settings.db_path)
+    path = tmp_path / "old" / "newsfeed.db"
+    sqlite_at_version(path, 5)  # as it was before migration 6
+    conn = sqlite3.connect(path)
     with conn:
-        conn.execute("DROP TABLE site_meta")  # as it was before migration 6
-        conn.execute("PRAGMA user_version = 5")
+        conn.execute(
+            "INSERT INTO articles (id, category, status, published_at, published_us, "
+            "created_at, updated_at, original_lang) VALUES (1, 'news', 'published', "
+            "'2020-09-15T10:00:00+09:00', 1600131600000000, '2020-09-15T01:00:00+00:00', "
+            "'2020-09-15T01:00:00+00:00', 'ko')"
+        )
+        conn.execute(
+            "INSERT INTO translations (article_id, lang, title, updated_at) "
+            "VALUES (1, 'ko', '제목', '2020-09-15T01:00:00+00:00')"
+        )
     conn.close()
-    old = replace(settings, base_url="http://old.example:8080")
+    old = replace(settings, db=str(path), base_url="http://old.example:8080")
     migrate(old.db_path)
     client = await aiohttp_client(create_app(old))
     ids = (await _feed_ids(client))["json"]
-    assert ids == [f"tag:old.example,2026:article/{article['id']}/ko"]
+    assert ids == ["tag:old.example,2026:article/1/ko"]
     await client.close()
-    client = await aiohttp_client(create_app(replace(settings, base_url="https://new.example")))
+    client = await aiohttp_client(create_app(replace(old, base_url="https://new.example")))
     assert (await _feed_ids(client))["json"] == ids
 
 

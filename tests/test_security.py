@@ -144,4 +144,5 @@ async def test_the_document_lists_408_for_every_body(client: TestClient) -> None
         ("post", "/api/v1/articles"),
         ("patch", "/api/v1/articles/{id}"),
         ("put", "/api/v1/articles/{id}/translations/{lang}"),
+        ("post", "/api/v1/articles/{id}/translations/{lang}/confirm"),
     }

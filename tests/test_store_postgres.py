@@ -24,12 +24,14 @@ from typing import Any
 import asyncpg
 import pytest
 
+from newsfeed.editing import changed_fields
 from newsfeed.model import (
     Article,
     Change,
     Cursor,
     EditorRecord,
     Role,
+    Source,
     Text,
     stamp,
     to_us,
@@ -38,6 +40,7 @@ from newsfeed.model import (
 from newsfeed.store import TABLES, EditorExists, SlugTaken, Store, StoreUnavailable
 from newsfeed.store.postgres import PostgresStore, schema
 from newsfeed.store.sqlite import SQLiteStore
+from newsfeed.workflow import TextWrite
 
 Open = Callable[..., Awaitable[PostgresStore]]
 
@@ -95,8 +98,11 @@ async def create(
             at=at,
             original_lang=next(iter(texts)),
         )
+        original = next(iter(texts))
         for lang, text in texts.items():
-            await tx.upsert_text(article_id, lang, text, render(text.body), at)
+            source = None if lang == original else Source(original, 1)
+            write = TextWrite(1, source, False, None, changed_fields(None, text))
+            await tx.upsert_text(article_id, lang, text, render(text.body), at, write)
         await tx.record_change(article_id, texts, [category], at)
     return article_id
 
@@ -127,9 +133,10 @@ async def test_create_patch_put_delete(store: PostgresStore) -> None:
         assert await tx.slug_taken("pact", first) is False
         await tx.update_article(first, {"category": "events", "updated_at": stamp(utcnow())})
         await tx.record_change(first, current.translations, {"news", "events"}, stamp(utcnow()))
-    # put a new language, as editing.put_translation
+    # put a new language, as translating.put
     async with store.writing() as tx:
-        await tx.upsert_text(first, "en", Text("Pact"), render(""), stamp(utcnow()))
+        write = TextWrite(1, Source("ko", 1), False, None, ("title",))
+        await tx.upsert_text(first, "en", Text("Pact"), render(""), stamp(utcnow()), write)
         await tx.update_article(first, {"updated_at": stamp(utcnow())})
         await tx.record_change(first, ["ko", "en"], ["events"], stamp(utcnow()))
     after = await store.article(first)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+from collections.abc import Iterable
 
 from newsfeed import problems
 from newsfeed.model import Editor, EditorRecord, Role, stamp, utcnow
@@ -22,11 +24,13 @@ __all__ = [
     "add_editor",
     "permit",
     "require",
+    "require_lang",
     "verify",
     "verify_token",
 ]
 
 TOKEN_PREFIX = "nf_"
+LANG_RE = re.compile(r"[a-z]{2,3}")  # as NEWSFEED_LANGS: a language may be given before it serves
 
 
 def hash_token(token: str) -> str:
@@ -37,16 +41,30 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-async def add_editor(store: Store, name: str, role: Role) -> str:
-    """Store a new editor and return their token, the only time it exists in clear."""
+async def add_editor(
+    store: Store, name: str, role: Role, langs: Iterable[str] | None = None
+) -> str:
+    """Store a new editor and return their token, the only time it exists in clear.
+
+    `langs` limits a translator to those languages (None: every language)."""
     if not name or name != name.strip() or not name.isprintable() or len(name) > 100:
         raise ValueError(
             f"{name!r} is not a usable name: give 1 to 100 printable characters, "
             "without leading or trailing spaces"
         )
+    stored = None
+    if langs is not None:
+        chosen = sorted(set(langs))
+        if role is not Role.TRANSLATOR:
+            raise ValueError("only a translator is limited to languages; an editor has all")
+        if not chosen or any(not LANG_RE.fullmatch(lang) for lang in chosen):
+            raise ValueError(
+                "give the translator's languages as codes separated by commas, e.g. en,ja"
+            )
+        stored = ",".join(chosen)
     token = new_token()
     try:
-        await store.add_editor(name, role.value, hash_token(token), stamp(utcnow()))
+        await store.add_editor(name, role.value, hash_token(token), stamp(utcnow()), stored)
     except EditorExists:
         raise ValueError(f"an editor named {name!r} already exists") from None
     return token
@@ -87,7 +105,7 @@ async def verify_token(store: Store, token: str) -> Editor | None:
     found = await store.editor_by_token(digest)
     if found is None or not hmac.compare_digest(found.token_hash, digest):
         return None
-    return Editor(found.name, found.role)
+    return Editor(found.name, found.role, found.langs)
 
 
 async def require(store: Store, header: str | None, *roles: Role) -> Editor:
@@ -106,3 +124,12 @@ def permit(editor: Editor, *roles: Role) -> None:
     """403 unless the editor's role may do this (the API's and the desk's one check)."""
     if editor.role not in roles:
         raise problems.forbidden(f"A {editor.role.value} may not do this.")
+
+
+def require_lang(editor: Editor, lang: str) -> None:
+    """403 unless the editor may write texts in `lang` (a translator's languages)."""
+    if not editor.may_write(lang):
+        raise problems.forbidden(
+            f"{editor.name!r} translates only {', '.join(sorted(editor.langs or ()))}, "
+            f"not {lang!r}."
+        )

@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
-from newsfeed import auth, copydb, seed, server
+from newsfeed import auth, copydb, seed, server, status_table, workflow
 from newsfeed.feeds import authority
 from newsfeed.render import markdown_html
 from newsfeed.settings import Settings, SettingsError
@@ -96,9 +96,14 @@ def _parser() -> argparse.ArgumentParser:
         default="editor",
         help="editors do everything; translators may only put translations (default editor)",
     )
+    add.add_argument(
+        "--langs",
+        metavar="LANGS",
+        help="a translator's languages, comma separated, e.g. en,ja (default: all)",
+    )
     esub.add_parser(
         "list",
-        help="list editors, their roles and whether they are revoked",
+        help="list editors, their roles, languages and whether they are revoked",
         description="List editors (tokens are never shown).",
     )
     revoke = esub.add_parser(
@@ -114,6 +119,23 @@ def _parser() -> argparse.ArgumentParser:
         "old token stops working at once; only a hash of the new one is stored.",
     )
     rotate.add_argument("name")
+    translations = sub.add_parser(
+        "translations",
+        help="the translation status board",
+        description="Translation work to do, as the API's /api/v1/translations shows it.",
+    )
+    tsub = translations.add_subparsers(dest="translations_command", required=True, metavar="ACTION")
+    status = tsub.add_parser(
+        "status",
+        help="every article with the state of its text in one language, as a table",
+        description="List every article (public or not) with its text's state in LANG "
+        "(missing, stale, current), the last change of the original that concerns "
+        "translations, and hits; then the count of each state.",
+    )
+    status.add_argument("--lang", required=True, help="one of NEWSFEED_LANGS")
+    status.add_argument("--state", choices=list(workflow.STATES), help="keep only this state")
+    status.add_argument("--category", help="keep only this category")
+    status.add_argument("--order", choices=list(workflow.ORDERS), default="newest")
     return parser
 
 
@@ -163,6 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"added {added} sample articles" if added else "database has articles; seed skipped"
             )
             return 0
+        if args.command == "translations":
+            return asyncio.run(
+                _with_site(settings, lambda store: status_table.print_status(store, settings, args))
+            )
         return asyncio.run(_with_site(settings, lambda store: _editor(store, args)))
     except StoreUnavailable as exc:
         print(f"newsfeed: the database does not answer: {exc}", file=sys.stderr)
@@ -285,8 +311,9 @@ def _same_database(one: Settings, other: Settings) -> bool:
 
 async def _editor(store: Store, args: argparse.Namespace) -> int:
     if args.editor_command == "add":
+        langs = None if args.langs is None else [x.strip() for x in args.langs.split(",")]
         try:
-            token = await auth.add_editor(store, args.name, auth.Role(args.role))
+            token = await auth.add_editor(store, args.name, auth.Role(args.role), langs)
         except ValueError as exc:
             print(f"newsfeed: {exc}", file=sys.stderr)
             return 1
@@ -296,7 +323,8 @@ async def _editor(store: Store, args: argparse.Namespace) -> int:
     if args.editor_command == "list":
         for record in await store.list_editors():
             state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
-            print(f"{record.name}\t{record.role.value}\t{record.created_at}\t{state}")
+            given = ",".join(sorted(record.langs)) if record.langs else "all languages"
+            print(f"{record.name}\t{record.role.value}\t{given}\t{record.created_at}\t{state}")
         return 0
     if args.editor_command == "rotate":
         rotated = await auth.rotate_editor(store, args.name)

@@ -1,11 +1,16 @@
-"""Editorial writes: create, patch, translations, delete. The rules, without SQL or HTTP.
+"""Editorial writes on whole articles: create, patch, delete; and the rules every write
+shares. The rules, without SQL or HTTP (the texts' writes are in `translating.py`).
 
 Every write runs inside one `store.writing()` transaction, which no other editorial
 write overlaps in any process or on any machine (store rule 1). Inside it the caller's
 `If-Match` is checked against the stored version, so the check holds until commit; the
-store bumps the version (the ETag), and the write records which languages and categories
-it touched in the change log, from which every process learns what to drop from its
-caches.
+store bumps the version (the ETag), the write records which languages and categories it
+touched in the change log, from which every process learns what to drop from its
+caches, and it adds its entry to the audit trail.
+
+Sources follow the original: when `original_lang` moves (a PATCH, or the original's text
+deleted), the new original has no source and every other text is taken as translated
+from the new original's current version, so none is stale right after the move.
 """
 
 from __future__ import annotations
@@ -16,21 +21,41 @@ from datetime import datetime
 from typing import Any
 
 from newsfeed import problems
-from newsfeed.model import Article, IfMatch, NewArticle, Text, stamp, to_us, utcnow
+from newsfeed.idempotency import Pending
+from newsfeed.model import (
+    Article,
+    IfMatch,
+    NewArticle,
+    Source,
+    Text,
+    Translation,
+    stamp,
+    to_us,
+    utcnow,
+)
 from newsfeed.render import markdown_html
 from newsfeed.store import SlugTaken, Store, WriteTx
+from newsfeed.workflow import TEXT_FIELDS, TextWrite
 
 
-def _check_precondition(article: Article | None, if_match: IfMatch, article_id: int) -> Article:
+def _check_precondition(
+    article: Article | None, if_match: IfMatch, article_id: int, lang: str | None
+) -> Article:
+    """`If-Match` holds the article's ETag or, for a write of the text in `lang`, that
+    text's own: then a write to another language meanwhile is no conflict."""
     if article is None:
         raise problems.not_found(f"Article {article_id} does not exist.")
-    if if_match is None or if_match == "*":
+    if if_match is None or if_match == "*" or article.etag in if_match:
         return article
-    if article.etag not in if_match:
-        raise problems.precondition_failed(
-            f"Article {article_id} has changed: its current ETag is {article.etag}."
-        )
-    return article
+    text = article.translations.get(lang) if lang is not None else None
+    if text is not None and text.etag(article_id) in if_match:
+        return article
+    current = article.etag
+    if text is not None:
+        current += f" (the {lang} text's: {text.etag(article_id)})"
+    raise problems.precondition_failed(
+        f"Article {article_id} has changed: its current ETag is {current}."
+    )
 
 
 def _slug_conflict(slug: str) -> problems.Problem:
@@ -52,30 +77,74 @@ async def _writing(store: Store) -> AsyncIterator[WriteTx]:
 
 
 @asynccontextmanager
-async def _revising(
-    store: Store, article_id: int, if_match: IfMatch
+async def revising(
+    store: Store, article_id: int, if_match: IfMatch, lang: str | None = None
 ) -> AsyncIterator[tuple[WriteTx, Article]]:
-    """A write transaction on an existing article whose ETag satisfies `If-Match`."""
+    """A write transaction on an existing article whose ETag (or, given `lang`, whose
+    text's ETag) satisfies `If-Match`."""
     async with _writing(store) as tx:
-        yield tx, _check_precondition(await tx.article(article_id), if_match, article_id)
+        yield tx, _check_precondition(await tx.article(article_id), if_match, article_id, lang)
 
 
-async def _reread(tx: WriteTx, article_id: int) -> Article:
+async def reread(tx: WriteTx, article_id: int) -> Article:
     """The article as this transaction left it, to answer the write with."""
     article = await tx.article(article_id)
     assert article is not None  # written in this very transaction
     return article
 
 
-async def _put_text(tx: WriteTx, article_id: int, lang: str, text: Text, at: str) -> None:
+def changed_fields(before: Translation | None, after: Text) -> tuple[str, ...]:
+    """What a write changed; for a new text, every field it fills."""
+    if before is None:
+        return tuple(f for f in TEXT_FIELDS if f == "title" or getattr(after, f))
+    return tuple(f for f in TEXT_FIELDS if getattr(before, f) != getattr(after, f))
+
+
+async def write_text(
+    tx: WriteTx,
+    article_id: int,
+    lang: str,
+    text: Text,
+    at: str,
+    *,
+    before: Translation | None,
+    source: Source | None,
+    minor: bool,
+    editor: str | None,
+) -> int:
+    """Store one text as its next version (kept as a revision); the version number.
+
+    Versions go on past a deleted text's, so a version never names two contents."""
+    version = await tx.last_version(article_id, lang) + 1
+    write = TextWrite(version, source, minor, editor, changed_fields(before, text))
     # The body is stored rendered and sanitized with its text: views only read it.
-    await tx.upsert_text(article_id, lang, text, markdown_html(text.body), at)
+    await tx.upsert_text(article_id, lang, text, markdown_html(text.body), at, write)
+    return version
+
+
+async def rebase_sources(tx: WriteTx, article: Article, original: str) -> None:
+    """`original` is the original now: it has no source, and every other text of
+    `article` (as read before this write) is taken as translated from its current
+    version. Texts gone in this write are skipped by the store (no row to move)."""
+    version = article.translations[original].version
+    for lang in article.translations:
+        source = None if lang == original else Source(original, version)
+        await tx.set_source(article.id, lang, source)
 
 
 async def create(
-    store: Store, new: NewArticle, langs: Sequence[str], now: datetime | None = None
+    store: Store,
+    new: NewArticle,
+    langs: Sequence[str],
+    now: datetime | None = None,
+    *,
+    editor: str | None = None,
+    pending: Pending | None = None,
 ) -> Article:
-    """Store a new article; `langs` is the configured order, for picking `original_lang`."""
+    """Store a new article; `langs` is the configured order, for picking `original_lang`.
+
+    With `pending`, the answer is kept for the request's Idempotency-Key in the same
+    transaction as the article."""
     now = now or utcnow()
     at = stamp(now)
     published = new.published_at or now
@@ -95,9 +164,31 @@ async def create(
             original_lang=original,
         )
         for lang, text in new.texts.items():
-            await _put_text(tx, article_id, lang, text, at)
+            source = None if lang == original else Source(original, 1)
+            await write_text(
+                tx,
+                article_id,
+                lang,
+                text,
+                at,
+                before=None,
+                source=source,
+                minor=False,
+                editor=editor,
+            )
         await tx.record_change(article_id, new.texts, [new.category], at)
-        return await _reread(tx, article_id)
+        article = await reread(tx, article_id)
+        await tx.record_audit(
+            at=at,
+            editor=editor,
+            action="create",
+            article_id=article_id,
+            lang=None,
+            version=article.version,
+        )
+        if pending is not None:
+            await pending.complete(tx, article)
+        return article
 
 
 async def patch(
@@ -106,10 +197,12 @@ async def patch(
     changes: dict[str, Any],
     if_match: IfMatch,
     now: datetime | None = None,
+    *,
+    editor: str | None = None,
 ) -> Article:
     """Change slug, category, status, published_at or original_lang."""
     at = stamp(now or utcnow())
-    async with _revising(store, article_id, if_match) as (tx, current):
+    async with revising(store, article_id, if_match) as (tx, current):
         sets: dict[str, Any] = {}
         if "slug" in changes:
             slug = changes["slug"]
@@ -132,6 +225,8 @@ async def patch(
                     [problems.FieldError("original_lang", "the article has no text in it")],
                 )
             sets["original_lang"] = lang
+            if lang != current.original_lang:
+                await rebase_sources(tx, current, lang)
         sets["updated_at"] = at
         await tx.update_article(article_id, sets)
         await tx.record_change(
@@ -140,61 +235,36 @@ async def patch(
             {current.category, sets.get("category", current.category)},
             at,
         )
-        return await _reread(tx, article_id)
-
-
-async def put_translation(
-    store: Store,
-    article_id: int,
-    lang: str,
-    text: Text,
-    if_match: IfMatch,
-    now: datetime | None = None,
-) -> tuple[Article, bool]:
-    """Create or replace one language's text; True when it was created."""
-    at = stamp(now or utcnow())
-    async with _revising(store, article_id, if_match) as (tx, current):
-        created = lang not in current.translations
-        await _put_text(tx, article_id, lang, text, at)
-        await tx.update_article(article_id, {"updated_at": at})
-        # A new language changes every language's alternate links; an edit only its own.
-        touched = [*current.translations, lang] if created else [lang]
-        await tx.record_change(article_id, touched, [current.category], at)
-        return await _reread(tx, article_id), created
-
-
-async def delete_translation(
-    store: Store,
-    article_id: int,
-    lang: str,
-    if_match: IfMatch,
-    langs: Sequence[str],
-    now: datetime | None = None,
-) -> Article:
-    """Remove one language's text; the last one cannot go."""
-    at = stamp(now or utcnow())
-    async with _revising(store, article_id, if_match) as (tx, current):
-        if lang not in current.translations:
-            raise problems.not_found(f"Article {article_id} has no text in {lang!r}.")
-        if len(current.translations) == 1:
-            raise problems.conflict(
-                f"{lang!r} is the last text of article {article_id}; delete the article instead."
-            )
-        original = current.original_lang
-        if original == lang:
-            remaining = [x for x in langs if x in current.translations and x != lang]
-            original = (remaining or sorted(set(current.translations) - {lang}))[0]
-        await tx.delete_text(article_id, lang)
-        await tx.update_article(article_id, {"original_lang": original, "updated_at": at})
-        # The remaining languages lose an alternate link, so their feeds change too.
-        await tx.record_change(article_id, current.translations, [current.category], at)
-        return await _reread(tx, article_id)
+        article = await reread(tx, article_id)
+        await tx.record_audit(
+            at=at,
+            editor=editor,
+            action="patch",
+            article_id=article_id,
+            lang=None,
+            version=article.version,
+        )
+        return article
 
 
 async def delete(
-    store: Store, article_id: int, if_match: IfMatch, now: datetime | None = None
+    store: Store,
+    article_id: int,
+    if_match: IfMatch,
+    now: datetime | None = None,
+    *,
+    editor: str | None = None,
 ) -> None:
+    """Remove the article, its texts and their revisions; its audit entries stay."""
     at = stamp(now or utcnow())
-    async with _revising(store, article_id, if_match) as (tx, current):
+    async with revising(store, article_id, if_match) as (tx, current):
         await tx.delete_article(article_id)
         await tx.record_change(article_id, current.translations, [current.category], at)
+        await tx.record_audit(
+            at=at,
+            editor=editor,
+            action="delete",
+            article_id=article_id,
+            lang=None,
+            version=current.version,
+        )

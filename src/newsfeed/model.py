@@ -27,6 +27,17 @@ class Text:
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    """The original-language text, and its version, that a translation was made from."""
+
+    lang: str
+    version: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"lang": self.lang, "version": self.version}
+
+
+@dataclass(frozen=True, slots=True)
 class Translation:
     lang: str
     title: str
@@ -35,6 +46,42 @@ class Translation:
     author: str
     updated_at: str
     body_html: str | None = None  # the body rendered at write time; None: not yet
+    version: int = 1  # +1 on each write of this text
+    source: Source | None = None  # None: the original's own text
+    stale: bool = False  # the source has had a major write since `source.version`
+    source_changed_at: str | None = None  # when the source last had a major write
+    updated_by: str | None = None  # the editor of the last write (None: before names)
+
+    @property
+    def source_changed(self) -> datetime | None:
+        """When the source last had a write that concerns translations (pages show it)."""
+        return (
+            None
+            if self.source_changed_at is None
+            else datetime.fromisoformat(self.source_changed_at)
+        )
+
+    def etag(self, article_id: int) -> str:
+        """Strong validator of this text alone: its content (by version) and its source.
+
+        Derived `stale` is not in it, so a write to another language (the original
+        included) leaves it valid: that is what makes it useful in `If-Match`."""
+        source = f"{self.source.lang}{self.source.version}" if self.source else "o"
+        return f'"{article_id}-{self.lang}-{self.version}-{source}"'
+
+    def as_dict(self, article_id: int) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "summary": self.summary,
+            "body": self.body,
+            "author": self.author,
+            "updated_at": self.updated_at,
+            "version": self.version,
+            "etag": self.etag(article_id),
+            "source": None if self.source is None else self.source.as_dict(),
+            "stale": self.stale,
+            "updated_by": self.updated_by,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +136,7 @@ class Article:
             "updated_at": self.updated_at,
             "original_lang": self.original_lang,
             "hits": self.hits,
-            "translations": {
-                lang: {
-                    "title": t.title,
-                    "summary": t.summary,
-                    "body": t.body,
-                    "author": t.author,
-                    "updated_at": t.updated_at,
-                }
-                for lang in order
-                for t in (self.translations[lang],)
-            },
+            "translations": {lang: self.translations[lang].as_dict(self.id) for lang in order},
         }
 
 
@@ -210,6 +247,11 @@ class Role(StrEnum):
 class Editor:
     name: str
     role: Role
+    langs: frozenset[str] | None = None  # a translator's languages; None: all
+
+    def may_write(self, lang: str) -> bool:
+        """Editors write every language; a translator only those they were given."""
+        return self.role is Role.EDITOR or self.langs is None or lang in self.langs
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,3 +261,9 @@ class EditorRecord:
     created_at: str
     revoked_at: str | None
     token_hash: str = ""  # filled only by the lookup by token
+    langs: frozenset[str] | None = None
+
+
+def split_langs(value: str | None) -> frozenset[str] | None:
+    """A stored comma-separated language list; NULL (or empty) means every language."""
+    return frozenset(value.split(",")) if value else None

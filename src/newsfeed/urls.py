@@ -32,6 +32,10 @@ DESK_DELETE = "/desk/articles/{id}/delete"
 DESK_PREVIEW = "/desk/articles/{id}/preview/{lang}"
 DESK_TEXT = "/desk/articles/{id}/texts/{lang}"
 DESK_TEXT_DELETE = "/desk/articles/{id}/texts/{lang}/delete"
+DESK_CONFIRM = "/desk/articles/{id}/texts/{lang}/confirm"
+DESK_HISTORY = "/desk/articles/{id}/texts/{lang}/history"
+DESK_REVISION = "/desk/articles/{id}/texts/{lang}/history/{version}"
+DESK_RESTORE = "/desk/articles/{id}/texts/{lang}/history/{version}/restore"
 
 
 def _query(**params: object) -> str:
@@ -96,6 +100,22 @@ def desk_text(article_id: int, lang: str, done: str | None = None) -> str:
 
 def desk_text_delete(article_id: int, lang: str, done: str | None = None) -> str:
     return DESK_TEXT_DELETE.format(id=article_id, lang=lang) + _query(done=done)
+
+
+def desk_confirm(article_id: int, lang: str) -> str:
+    return DESK_CONFIRM.format(id=article_id, lang=lang)
+
+
+def desk_history(article_id: int, lang: str) -> str:
+    return DESK_HISTORY.format(id=article_id, lang=lang)
+
+
+def desk_revision(article_id: int, lang: str, version: int) -> str:
+    return DESK_REVISION.format(id=article_id, lang=lang, version=version)
+
+
+def desk_restore(article_id: int, lang: str, version: int) -> str:
+    return DESK_RESTORE.format(id=article_id, lang=lang, version=version)
 
 
 def absolute(base_url: str, path: str) -> str:

@@ -24,7 +24,15 @@ Rules both stores keep, so that correctness lives here and not in a backend's ac
    answering" is raised as `StoreUnavailable` (503 to clients, `/healthz` 503).
 5. **Unique slugs are checked by the database.** A slug taken by a concurrent write
    raises `SlugTaken`, answered like the check-before-write: 409.
-6. **A desk session lives only as long as its editor's token.** A session is found by
+6. **Every write of a text is a revision.** `WriteTx.upsert_text` stores the text and,
+   in the same transaction, the same content as revision `version`; nothing else adds
+   or changes revisions, and deleting a text keeps them (its numbering goes on).
+7. **Staleness is read with the text.** Every read of an article answers each text's
+   `stale` and `source_changed_at` from the same statement, by a join on its source's
+   `major_version` (its last write not marked minor): no read per text.
+8. **Audit entries outlive their article.** `WriteTx.record_audit` rows have no foreign
+   key, so deleting an article keeps them.
+9. **A desk session lives only as long as its editor's token.** A session is found by
    a join on its editor's current token hash and revoked state, never by its own row
    alone, so `rotate_editor` and `revoke_editor` end every session of that token in the
    same statement, on every instance. Only a hash of the session id is stored.
@@ -44,9 +52,19 @@ from newsfeed.model import (
     Cursor,
     EditorRecord,
     SearchHit,
+    Source,
     Text,
 )
 from newsfeed.settings import Settings
+from newsfeed.workflow import (
+    AuditEntry,
+    IdempotencyRecord,
+    KeptResponse,
+    Position,
+    Revision,
+    StatusRow,
+    TextWrite,
+)
 
 
 class StoreUnavailable(Exception):
@@ -72,6 +90,9 @@ TABLES: tuple[str, ...] = (
     "translations",
     "editors",
     "changes",
+    "text_revisions",
+    "audit",
+    "idempotency_keys",
 )
 
 
@@ -101,10 +122,21 @@ class WriteTx(Protocol):
         original_lang, updated_at) and bump the version, the article's ETag."""
 
     async def upsert_text(
-        self, article_id: int, lang: str, text: Text, body_html: str, at: str
-    ) -> None: ...
+        self, article_id: int, lang: str, text: Text, body_html: str, at: str, write: TextWrite
+    ) -> None:
+        """Store the text as `write.version` and keep it as that revision (rule 6).
+        Unless `write.minor`, it becomes the text's major version, written at `at`."""
 
-    async def delete_text(self, article_id: int, lang: str) -> None: ...
+    async def last_version(self, article_id: int, lang: str) -> int:
+        """The newest version this text ever had (0: never written), deleted or not."""
+
+    async def revision(self, article_id: int, lang: str, version: int) -> Revision | None: ...
+
+    async def set_source(self, article_id: int, lang: str, source: Source | None) -> None:
+        """Move a text's source without a new version (confirm, original moved)."""
+
+    async def delete_text(self, article_id: int, lang: str) -> None:
+        """Remove the current text; its revisions stay."""
 
     async def delete_article(self, article_id: int) -> None: ...
 
@@ -112,6 +144,24 @@ class WriteTx(Protocol):
         self, article_id: int, langs: Iterable[str], categories: Iterable[str], at: str
     ) -> None:
         """Log what the write touched, for every process's caches (rule 3)."""
+
+    async def record_audit(
+        self,
+        *,
+        at: str,
+        editor: str | None,
+        action: str,
+        article_id: int,
+        lang: str | None,
+        version: int | None,
+    ) -> None:
+        """One entry of the audit trail (rule 8)."""
+
+    async def complete_idempotency(
+        self, editor: str, key: str, reserved_us: int, response: KeptResponse
+    ) -> bool:
+        """Keep the answer of an idempotent request, committed with its effect; False
+        when the reservation made at `reserved_us` is no longer this request's."""
 
 
 class Store(Protocol):
@@ -165,6 +215,58 @@ class Store(Protocol):
         """Public articles whose `lang` text holds every word (substrings, Korean too),
         newest first; and whether there are more."""
 
+    # --- the translation workflow -----------------------------------------------------
+
+    async def revisions(self, article_id: int, lang: str) -> list[Revision]:
+        """Every kept version of one text, newest first (rule 6)."""
+
+    async def revision(self, article_id: int, lang: str, version: int) -> Revision | None:
+        """One version of one text of that article, or None."""
+
+    async def translation_status(
+        self,
+        lang: str,
+        *,
+        state: str | None,
+        category: str | None,
+        order: str,
+        limit: int,
+        after: Position | None,
+    ) -> tuple[list[StatusRow], dict[str, int]]:
+        """Every article (public or not) with the state of its `lang` text, in `order`
+        ("newest" or "hits", then id, descending) past `after`; and the count of each
+        state over `lang` and `category` (whatever `state` and `after` say)."""
+
+    async def audit(
+        self,
+        *,
+        article_id: int | None,
+        editor: str | None,
+        limit: int,
+        before: int | None,
+    ) -> list[AuditEntry]:
+        """Audit entries newest first, with ids below `before` when given."""
+
+    async def reserve_idempotency(
+        self,
+        editor: str,
+        key: str,
+        fingerprint: str,
+        now_us: int,
+        *,
+        expire_before_us: int,
+        abandoned_before_us: int,
+    ) -> IdempotencyRecord | None:
+        """Reserve (editor, key) as made at `now_us`, in a transaction of its own,
+        committed at once: None when this request holds it now; else the record another
+        request holds. Keys made before `expire_before_us` are dropped first; a reservation
+        still in progress since before `abandoned_before_us` (its request died) is taken
+        over."""
+
+    async def release_idempotency(self, editor: str, key: str, reserved_us: int) -> None:
+        """Drop this request's reservation while still in progress (it failed: a retry
+        runs afresh)."""
+
     # --- editorial writes (rule 1) ----------------------------------------------------
 
     def writing(self) -> AbstractAsyncContextManager[WriteTx]: ...
@@ -207,8 +309,11 @@ class Store(Protocol):
     async def editor_by_token(self, token_hash: str) -> EditorRecord | None:
         """The active editor holding that token hash."""
 
-    async def add_editor(self, name: str, role: str, token_hash: str, at: str) -> None:
-        """Raises `EditorExists`."""
+    async def add_editor(
+        self, name: str, role: str, token_hash: str, at: str, langs: str | None = None
+    ) -> None:
+        """Raises `EditorExists`. `langs`: a translator's languages, comma separated
+        (None: all)."""
 
     async def list_editors(self) -> list[EditorRecord]: ...
 
@@ -217,7 +322,7 @@ class Store(Protocol):
     async def rotate_editor(self, name: str, token_hash: str) -> bool:
         """Give an active editor a new token hash; the old one ends at once."""
 
-    # --- desk sessions (rule 6) -------------------------------------------------------
+    # --- desk sessions (rule 9) -------------------------------------------------------
 
     async def start_session(self, session_hash: str, token_hash: str, now_us: int) -> bool:
         """A session for the active editor holding `token_hash`; False when none does."""

@@ -17,11 +17,11 @@ PROBLEM = "application/problem+json"
 JSON = "application/json"
 
 
-def _problem(description: str) -> dict[str, Any]:
+def problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM: {"schema": ref("Problem")}}}
 
 
-def _article_ok(description: str, status_headers: tuple[str, ...] = ("ETag",)) -> dict[str, Any]:
+def article_ok(description: str, status_headers: tuple[str, ...] = ("ETag",)) -> dict[str, Any]:
     headers = {name: {"$ref": f"#/components/headers/{name}"} for name in status_headers}
     return {
         "description": description,
@@ -30,32 +30,34 @@ def _article_ok(description: str, status_headers: tuple[str, ...] = ("ETag",)) -
     }
 
 
-_ERRORS = {
+ERRORS = {
     "400": "Malformed JSON (also a repeated name in an object, a number out of range, or a "
-    "body that does not decode from its Content-Encoding), a malformed If-Match, or bad "
-    "query parameters",
+    "body that does not decode from its Content-Encoding), a malformed If-Match or "
+    "Idempotency-Key, or bad query parameters",
     "401": "Missing or invalid token (WWW-Authenticate: Bearer)",
-    "403": "The token's role may not do this",
-    "404": "No such article, or not visible to the public",
+    "403": "The token's role may not do this, or a translator's languages do not include it",
+    "404": "No such article, text or revision, or not visible to the public",
     "405": "Method not allowed on this route",
     "408": "The body did not arrive within 10 s of the headers; the connection is closed",
-    "409": "Conflict: slug already used, or the last text of an article",
-    "412": "If-Match does not match the article's current ETag",
+    "409": "Conflict: slug already used, the last text of an article, confirming the "
+    "original's own text, or a create with this Idempotency-Key still in progress",
+    "412": "If-Match matches neither the article's current ETag nor (for a text) the text's",
     "413": "Body over 1 MiB, as sent or once decoded",
     "415": "Body is not application/json (UTF-8), or its Content-Encoding is not identity, "
     "gzip or deflate",
-    "422": "Invalid fields; see `errors`",
+    "422": "Invalid fields; see `errors` (e.g. a source_version the original never had or "
+    "newer than its current one, or an Idempotency-Key used before with another body)",
 }
 
 
-_REMOVED = {"description": "Removed; no body"}
+REMOVED = {"description": "Removed; no body"}
 
 
-def _errors(*codes: str) -> dict[str, Any]:
-    return {code: _problem(_ERRORS[code]) for code in codes}
+def errors(*codes: str) -> dict[str, Any]:
+    return {code: problem(ERRORS[code]) for code in codes}
 
 
-def _editor_op(
+def editor_op(
     operation_id: str,
     summary: str,
     responses: dict[str, Any],
@@ -70,19 +72,24 @@ def _editor_op(
         "responses": responses,
     }
     if if_match:
-        op["parameters"] = [_param("IfMatch")]
+        op["parameters"] = [param("IfMatch")]
     if body is not None:
         op["requestBody"] = {"required": True, "content": {JSON: {"schema": ref(body)}}}
     return op
 
 
-def _param(name: str) -> dict[str, str]:
+def param(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/parameters/{name}"}
 
 
 def document(settings: Settings) -> dict[str, Any]:
     """The whole document; small enough to build per request."""
+    from newsfeed.web import openapi_texts, schemas_texts  # they build on the helpers above
+
     langs = settings.langs
+    parts = components(langs)
+    parts["schemas"].update(schemas_texts.schemas(langs))
+    parts["parameters"].update(openapi_texts.parameters())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -149,50 +156,56 @@ def document(settings: Settings) -> dict[str, Any]:
                             "description": "A page of articles",
                             "content": {JSON: {"schema": ref("ArticleList")}},
                         },
-                        **_errors("400"),
+                        **errors("400"),
                     },
                 },
-                "post": _editor_op(
-                    "createArticle",
-                    "Create an article (editor)",
-                    {
-                        "201": _article_ok("Created", ("ETag", "Location")),
-                        **_errors("400", "401", "403", "408", "409", "413", "415", "422"),
-                    },
-                    body="NewArticle",
-                    if_match=False,
-                ),
+                "post": {
+                    **editor_op(
+                        "createArticle",
+                        "Create an article (editor)",
+                        {
+                            "201": article_ok(
+                                "Created (or a retry's kept answer)", ("ETag", "Location")
+                            ),
+                            **errors("400", "401", "403", "408", "409", "413", "415", "422"),
+                        },
+                        body="NewArticle",
+                        if_match=False,
+                    ),
+                    "parameters": [param("IdempotencyKey")],
+                },
             },
             "/api/v1/articles/{id}": {
-                "parameters": [_param("id")],
+                "parameters": [param("id")],
                 "get": {
                     "operationId": "getArticle",
                     "summary": "One article with all its translations",
                     "responses": {
-                        "200": _article_ok("The article"),
+                        "200": article_ok("The article"),
                         "304": {"description": "If-None-Match matched"},
-                        **_errors("404"),
+                        **errors("404"),
                     },
                 },
-                "patch": _editor_op(
+                "patch": editor_op(
                     "patchArticle",
                     "Change slug, category, status, published_at or original_lang (editor)",
                     {
-                        "200": _article_ok("Changed"),
-                        **_errors(
+                        "200": article_ok("Changed"),
+                        **errors(
                             "400", "401", "403", "404", "408", "409", "412", "413", "415", "422"
                         ),
                     },
                     body="ArticlePatch",
                 ),
-                "delete": _editor_op(
+                "delete": editor_op(
                     "deleteArticle",
                     "Remove the article (editor)",
-                    {"204": _REMOVED, **_errors("400", "401", "403", "404", "412")},
+                    {"204": REMOVED, **errors("400", "401", "403", "404", "412")},
                 ),
             },
+            **openapi_texts.paths(langs),
             "/api/v1/articles/{id}/hits": {
-                "parameters": [_param("id")],
+                "parameters": [param("id")],
                 "post": {
                     "operationId": "countHit",
                     "summary": "Count one view",
@@ -201,28 +214,10 @@ def document(settings: Settings) -> dict[str, Any]:
                             "description": "The new count",
                             "content": {JSON: {"schema": ref("Hits")}},
                         },
-                        **_errors("404"),
+                        **errors("404"),
                     },
                 },
             },
-            "/api/v1/articles/{id}/translations/{lang}": {
-                "parameters": [_param("id"), _param("lang")],
-                "put": _editor_op(
-                    "putTranslation",
-                    "Create (201) or replace (200) one language's text (editor or translator)",
-                    {
-                        "200": _article_ok("Replaced"),
-                        "201": _article_ok("Created", ("ETag", "Location")),
-                        **_errors("400", "401", "403", "404", "408", "412", "413", "415", "422"),
-                    },
-                    body="TextInput",
-                ),
-                "delete": _editor_op(
-                    "deleteTranslation",
-                    "Remove one language's text (editor); the last one cannot go",
-                    {"204": _REMOVED, **_errors("400", "401", "403", "404", "409", "412")},
-                ),
-            },
         },
-        "components": components(langs),
+        "components": parts,
     }

@@ -15,11 +15,12 @@ from newsfeed import urls
 from newsfeed.web import guard as middleware
 from newsfeed.web.desk import articles as desk_articles
 from newsfeed.web.desk import board as desk_board
+from newsfeed.web.desk import history as desk_history
 from newsfeed.web.desk import login as desk_login
 from newsfeed.web.desk import texts as desk_texts
 from newsfeed.web.guard import Handler
 from newsfeed.web.keys import settings_key
-from newsfeed.web.views import api, feeds, ops, pages, static
+from newsfeed.web.views import api, feeds, ops, pages, static, texts, workflow
 
 Wrap = Callable[[Handler], Handler]
 
@@ -49,13 +50,17 @@ def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
     add("PATCH", urls.API_ARTICLE, api.patch_article, "api-patch")
     add("DELETE", urls.API_ARTICLE, api.delete_article, "api-delete")
     add("POST", "/api/v1/articles/{id}/hits", api.count_hit, "api-hits")
-    add("PUT", "/api/v1/articles/{id}/translations/{lang}", api.put_translation, "api-put-text")
-    add(
-        "DELETE",
-        "/api/v1/articles/{id}/translations/{lang}",
-        api.delete_translation,
-        "api-delete-text",
-    )
+    text = "/api/v1/articles/{id}/translations/{lang}"
+    get(text, texts.get_text, "api-text")
+    add("PUT", text, texts.put_text, "api-put-text")
+    add("DELETE", text, texts.delete_text, "api-delete-text")
+    add("POST", f"{text}/confirm", texts.confirm, "api-confirm-text")
+    get(f"{text}/source-diff", texts.source_diff, "api-source-diff")
+    get(f"{text}/revisions", texts.list_revisions, "api-revisions")
+    get(f"{text}/revisions/{{version}}", texts.get_revision, "api-revision")
+    add("POST", f"{text}/revisions/{{version}}/restore", texts.restore, "api-restore")
+    get("/api/v1/translations", workflow.translation_status, "api-translation-status")
+    get("/api/v1/audit", workflow.audit, "api-audit")
     # public pages (HTML, localized)
     get(urls.ROOT, pages.root, "root")
     get(urls.STATIC, static.static_file, "static")
@@ -79,6 +84,10 @@ def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
     get(urls.DESK_PREVIEW, desk_articles.preview, "desk-preview")
     get(urls.DESK_TEXT, desk_texts.edit, "desk-text")
     add("POST", urls.DESK_TEXT, desk_texts.save, "desk-text-save")
+    add("POST", urls.DESK_CONFIRM, desk_texts.confirm, "desk-confirm")
+    get(urls.DESK_HISTORY, desk_history.history, "desk-history")
+    get(urls.DESK_REVISION, desk_history.revision, "desk-revision")
+    add("POST", urls.DESK_RESTORE, desk_history.restore, "desk-restore")
     get(urls.DESK_TEXT_DELETE, desk_texts.delete_form, "desk-text-delete-form")
     add("POST", urls.DESK_TEXT_DELETE, desk_texts.delete, "desk-text-delete")
     # everything else: 404, or 405 with Allow where another route has the path

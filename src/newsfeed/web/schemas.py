@@ -36,13 +36,42 @@ def _text_schema() -> dict[str, Any]:
 def _schemas(langs: tuple[str, ...]) -> dict[str, Any]:
     text_out = {
         "type": "object",
-        "required": ["title", "summary", "body", "author", "updated_at"],
+        "required": [
+            "title",
+            "summary",
+            "body",
+            "author",
+            "updated_at",
+            "version",
+            "etag",
+            "source",
+            "stale",
+            "updated_by",
+        ],
         "properties": {
             "title": {"type": "string"},
             "summary": {"type": "string"},
             "body": {"type": "string"},
             "author": {"type": "string"},
             "updated_at": {"type": "string", "format": "date-time"},
+            "version": {"type": "integer", "minimum": 1, "description": "+1 on each write"},
+            "etag": {
+                "type": "string",
+                "description": "strong ETag of this text alone, for If-Match on its writes",
+            },
+            "source": {
+                "oneOf": [ref("Source"), {"type": "null"}],
+                "description": "the original's version it was translated from; null for the "
+                "original's own text",
+            },
+            "stale": {
+                "type": "boolean",
+                "description": "the original has had a write not marked minor since source",
+            },
+            "updated_by": {
+                "type": ["string", "null"],
+                "description": "who wrote this version (null: written before names were kept)",
+            },
         },
     }
     lang_map = lambda schema: {  # noqa: E731 - a one-line schema template
@@ -178,8 +207,9 @@ def _parameters(langs: tuple[str, ...]) -> dict[str, Any]:
             "name": "If-Match",
             "in": "header",
             "required": False,
-            "description": 'optional; "*" or the ETag from your last read. '
-            "A stale one answers 412 and changes nothing.",
+            "description": 'optional; "*" or the ETag from your last read (for a text\'s '
+            "writes, the article's or that text's own). A stale one answers 412 and "
+            "changes nothing.",
             "schema": {"type": "string"},
         },
     }
@@ -197,6 +227,10 @@ def components(langs: tuple[str, ...]) -> dict[str, Any]:
             "Location": {
                 "description": "absolute URL of the article",
                 "schema": {"type": "string", "format": "uri"},
+            },
+            "TextETag": {
+                "description": "strong; this text's own ETag, also in its `etag` field",
+                "schema": {"type": "string"},
             },
         },
         "securitySchemes": {

@@ -30,17 +30,22 @@ import asyncpg
 from newsfeed.model import Article, BoardRow, Change, Cursor, EditorRecord, SearchHit
 from newsfeed.store import StoreUnavailable
 from newsfeed.store.postgres import (
+    audit,
     connect,
     editors,
     hits,
+    idempotency,
     reads,
+    revisions,
     schema,
     search,
     sessions,
+    status,
     tables,
 )
 from newsfeed.store.postgres.follow import Follower
 from newsfeed.store.postgres.writes import PostgresWriteTx, begin
+from newsfeed.workflow import AuditEntry, IdempotencyRecord, Position, Revision, StatusRow
 
 T = TypeVar("T")
 
@@ -152,6 +157,50 @@ class PostgresStore:
 
         return await self._read(call)
 
+    # --- the translation workflow -----------------------------------------------------
+
+    async def revisions(self, article_id: int, lang: str) -> list[Revision]:
+        return await self._read(revisions.listed, article_id, lang)
+
+    async def revision(self, article_id: int, lang: str, version: int) -> Revision | None:
+        return await self._read(revisions.one, article_id, lang, version)
+
+    async def translation_status(
+        self,
+        lang: str,
+        *,
+        state: str | None,
+        category: str | None,
+        order: str,
+        limit: int,
+        after: Position | None,
+    ) -> tuple[list[StatusRow], dict[str, int]]:
+        return await self._read(status.board, lang, state, category, order, limit, after)
+
+    async def audit(
+        self, *, article_id: int | None, editor: str | None, limit: int, before: int | None
+    ) -> list[AuditEntry]:
+        return await self._read(audit.listed, article_id, editor, limit, before)
+
+    async def reserve_idempotency(
+        self,
+        editor: str,
+        key: str,
+        fingerprint: str,
+        now_us: int,
+        *,
+        expire_before_us: int,
+        abandoned_before_us: int,
+    ) -> IdempotencyRecord | None:
+        async with self._transaction() as conn:
+            return await idempotency.reserve(
+                conn, editor, key, fingerprint, now_us, expire_before_us, abandoned_before_us
+            )
+
+    async def release_idempotency(self, editor: str, key: str, reserved_us: int) -> None:
+        async with self._transaction() as conn:
+            await idempotency.release(conn, editor, key, reserved_us)
+
     # --- editorial writes (rule 1) ----------------------------------------------------
 
     @asynccontextmanager
@@ -229,9 +278,11 @@ class PostgresStore:
     async def editor_by_token(self, token_hash: str) -> EditorRecord | None:
         return await self._read(editors.by_token, token_hash)
 
-    async def add_editor(self, name: str, role: str, token_hash: str, at: str) -> None:
+    async def add_editor(
+        self, name: str, role: str, token_hash: str, at: str, langs: str | None = None
+    ) -> None:
         async with self._transaction() as conn:
-            await editors.add(conn, name, role, token_hash, at)
+            await editors.add(conn, name, role, token_hash, at, langs)
 
     async def list_editors(self) -> list[EditorRecord]:
         return await self._read(editors.listed)
@@ -244,7 +295,7 @@ class PostgresStore:
         async with self._transaction() as conn:
             return await editors.rotate(conn, name, token_hash)
 
-    # --- desk sessions (rule 6) -------------------------------------------------------
+    # --- desk sessions (rule 9) -------------------------------------------------------
     # Each is one statement; none is an editorial write, so none counts in `_writes`.
 
     async def start_session(self, session_hash: str, token_hash: str, now_us: int) -> bool:

@@ -8,30 +8,34 @@ from __future__ import annotations
 
 import asyncpg
 
-from newsfeed.model import EditorRecord, Role
+from newsfeed.model import EditorRecord, Role, split_langs
 from newsfeed.store import EditorExists
 from newsfeed.store.postgres.connect import Conn
 
 
 async def by_token(conn: Conn, token_hash: str) -> EditorRecord | None:
     row = await conn.fetchrow(
-        "SELECT name, role, created_at, revoked_at FROM editors "
+        "SELECT name, role, created_at, revoked_at, langs FROM editors "
         "WHERE token_hash = $1 AND revoked_at IS NULL",
         token_hash,
     )
     if row is None:
         return None
-    return EditorRecord(row[0], Role(row[1]), row[2], row[3], token_hash)
+    return EditorRecord(row[0], Role(row[1]), row[2], row[3], token_hash, split_langs(row[4]))
 
 
-async def add(conn: Conn, name: str, role: str, token_hash: str, at: str) -> None:
+async def add(
+    conn: Conn, name: str, role: str, token_hash: str, at: str, langs: str | None = None
+) -> None:
     try:
         await conn.execute(
-            "INSERT INTO editors (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO editors (name, role, token_hash, created_at, langs) "
+            "VALUES ($1, $2, $3, $4, $5)",
             name,
             role,
             token_hash,
             at,
+            langs,
         )
     except asyncpg.UniqueViolationError:
         raise EditorExists(name) from None
@@ -39,9 +43,9 @@ async def add(conn: Conn, name: str, role: str, token_hash: str, at: str) -> Non
 
 async def listed(conn: Conn) -> list[EditorRecord]:
     rows = await conn.fetch(
-        'SELECT name, role, created_at, revoked_at FROM editors ORDER BY name COLLATE "C"'
+        'SELECT name, role, created_at, revoked_at, langs FROM editors ORDER BY name COLLATE "C"'
     )
-    return [EditorRecord(r[0], Role(r[1]), r[2], r[3]) for r in rows]
+    return [EditorRecord(r[0], Role(r[1]), r[2], r[3], langs=split_langs(r[4])) for r in rows]
 
 
 def _one(status: str) -> bool:

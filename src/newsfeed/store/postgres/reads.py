@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from newsfeed.model import Article, BoardRow, Change, Cursor, Translation, to_us, utcnow
+from newsfeed.model import Article, BoardRow, Change, Cursor, Source, Translation, to_us, utcnow
 from newsfeed.store.postgres.connect import Conn
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -21,7 +21,15 @@ ARTICLE_COLUMNS = (
     "a.id, a.slug, a.category, a.status, a.published_at, a.published_us, a.created_at, "
     "a.updated_at, a.original_lang, a.hits, a.version"
 )
-TEXT_COLUMNS = "t.lang, t.title, t.summary, t.body, t.author, t.updated_at, t.body_html"
+# Staleness of the text `t`, read by a join on its source `s` (store rule 7): stale when
+# the source has had a major write past the version it was translated from.
+STALE = "coalesce(s.major_version > t.source_version, false)"
+TEXT_COLUMNS = (
+    "t.lang, t.title, t.summary, t.body, t.author, t.updated_at AS text_updated_at, "
+    "t.body_html, t.version AS text_version, t.source_lang, t.source_version, t.updated_by, "
+    f"{STALE} AS stale, s.major_at AS source_changed_at"
+)
+SOURCE_JOIN = "LEFT JOIN translations s ON s.article_id = t.article_id AND s.lang = t.source_lang"
 # Codepoint order for text keys, as SQLite's BINARY collation, whatever the database's.
 LANG_ORDER = 't.lang COLLATE "C"'
 
@@ -47,25 +55,37 @@ def article_of(row: Any, texts: dict[str, Translation]) -> Article:
     )
 
 
-def translation_of(t: Any, updated_at: str = "updated_at") -> Translation:
+def translation_of(t: Any) -> Translation:
+    source = t["source_lang"]
     return Translation(
-        t["lang"], t["title"], t["summary"], t["body"], t["author"], t[updated_at], t["body_html"]
+        t["lang"],
+        t["title"],
+        t["summary"],
+        t["body"],
+        t["author"],
+        t["text_updated_at"],
+        t["body_html"],
+        version=t["text_version"],
+        source=None if source is None else Source(source, t["source_version"]),
+        stale=bool(t["stale"]),
+        source_changed_at=t["source_changed_at"] if source is not None else None,
+        updated_by=t["updated_by"],
     )
 
 
 async def fetch(conn: Conn, article_id: int, *, lock: bool = False) -> Article | None:
-    """The article as stored, visible or not, with its texts, in one statement; `lock`
-    takes its row lock until the transaction ends (a write about to change it)."""
+    """The article as stored, visible or not, with its texts and their staleness, in one
+    statement; `lock` takes its row lock until the transaction ends (a write about to
+    change it)."""
     rows = await conn.fetch(
-        f"SELECT {ARTICLE_COLUMNS}, t.lang, t.title, t.summary, t.body, t.author, "
-        "t.updated_at AS text_updated_at, t.body_html FROM articles a "
-        "LEFT JOIN translations t ON t.article_id = a.id WHERE a.id = $1 "
+        f"SELECT {ARTICLE_COLUMNS}, {TEXT_COLUMNS} FROM articles a "
+        f"LEFT JOIN translations t ON t.article_id = a.id {SOURCE_JOIN} WHERE a.id = $1 "
         f"ORDER BY {LANG_ORDER}" + (" FOR UPDATE OF a" if lock else ""),
         article_id,
     )
     if not rows:
         return None
-    texts = {t["lang"]: translation_of(t, "text_updated_at") for t in rows if t["lang"]}
+    texts = {t["lang"]: translation_of(t) for t in rows if t["lang"]}
     return article_of(rows[0], texts)
 
 
@@ -75,7 +95,7 @@ async def with_translations(conn: Conn, rows: Sequence[Any]) -> list[Article]:
     ids = [row["id"] for row in rows]
     texts: dict[int, dict[str, Translation]] = {i: {} for i in ids}
     found = await conn.fetch(
-        f"SELECT t.article_id, {TEXT_COLUMNS} FROM translations t "
+        f"SELECT t.article_id, {TEXT_COLUMNS} FROM translations t {SOURCE_JOIN} "
         f"WHERE t.article_id = ANY($1::bigint[]) ORDER BY t.article_id, {LANG_ORDER}",
         ids,
     )

@@ -6,7 +6,7 @@ a token ends its sessions in the same statement, on every instance at once.
 
 from __future__ import annotations
 
-from newsfeed.model import EditorRecord, Role
+from newsfeed.model import EditorRecord, Role, split_langs
 from newsfeed.store.postgres.connect import Conn
 
 _LIVE = (
@@ -34,14 +34,16 @@ async def start(conn: Conn, session_hash: str, token_hash: str, now_us: int) -> 
 
 async def find(conn: Conn, session_hash: str, since_us: int) -> tuple[EditorRecord, int] | None:
     row = await conn.fetchrow(
-        f"SELECT e.name, e.role, e.created_at, e.revoked_at, e.token_hash, s.used_us {_LIVE} "
+        f"SELECT e.name, e.role, e.created_at, e.revoked_at, e.token_hash, e.langs, s.used_us "
+        f"{_LIVE} "
         "WHERE s.id_hash = $1 AND s.used_us > $2",
         session_hash,
         since_us,
     )
     if row is None:
         return None
-    return EditorRecord(row[0], Role(row[1]), row[2], row[3], row[4]), int(row[5])
+    record = EditorRecord(row[0], Role(row[1]), row[2], row[3], row[4], split_langs(row[5]))
+    return record, int(row[6])
 
 
 async def touch(conn: Conn, session_hash: str, now_us: int) -> None:

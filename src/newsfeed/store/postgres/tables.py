@@ -42,9 +42,41 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "author",
         "updated_at",
         "body_html",
+        "version",
+        "source_lang",
+        "source_version",
+        "major_version",
+        "major_at",
+        "updated_by",
     ),
-    "editors": ("id", "name", "role", "token_hash", "created_at", "revoked_at"),
+    "editors": ("id", "name", "role", "token_hash", "created_at", "revoked_at", "langs"),
     "changes": ("seq", "article_id", "langs", "categories", "changed_at"),
+    "text_revisions": (
+        "article_id",
+        "lang",
+        "version",
+        "title",
+        "summary",
+        "body",
+        "author",
+        "created_at",
+        "editor",
+        "minor",
+        "source_lang",
+        "source_version",
+        "fields",
+    ),
+    "audit": ("id", "at", "editor", "action", "article_id", "lang", "version"),
+    "idempotency_keys": (
+        "editor",
+        "key",
+        "fingerprint",
+        "created_us",
+        "status",
+        "body",
+        "location",
+        "etag",
+    ),
 }
 _ORDER = {
     "site_meta": 'key COLLATE "C"',
@@ -52,12 +84,16 @@ _ORDER = {
     "translations": 'article_id, lang COLLATE "C"',
     "editors": "id",
     "changes": "seq",
+    "text_revisions": 'article_id, lang COLLATE "C", version',
+    "audit": "id",
+    "idempotency_keys": 'editor COLLATE "C", key COLLATE "C"',
 }
 # Identity columns, and what else their next value must pass.
 _SEQUENCES: dict[str, tuple[str, str]] = {
     "articles": ("id", "SELECT coalesce(max(article_id), 0) FROM changes"),
     "editors": ("id", "SELECT 0"),
     "changes": ("seq", "SELECT 0"),
+    "audit": ("id", "SELECT 0"),
 }
 FILL_BATCH = 2000  # texts per transaction while filling bodies
 

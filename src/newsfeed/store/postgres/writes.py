@@ -19,10 +19,11 @@ from typing import Any
 
 import asyncpg
 
-from newsfeed.model import Article, Text
+from newsfeed.model import Article, Source, Text
 from newsfeed.store import SlugTaken
-from newsfeed.store.postgres import reads, search
+from newsfeed.store.postgres import audit, idempotency, reads, revisions, search
 from newsfeed.store.postgres.connect import Conn
+from newsfeed.workflow import KeptResponse, Revision, TextWrite
 
 WRITE_LOCK = 0x6E66_7772  # pg_advisory_xact_lock key of editorial writes ("nfwr")
 CHANGES_CHANNEL = "newsfeed_changes"
@@ -95,17 +96,26 @@ class PostgresWriteTx:
             raise SlugTaken(str(sets["slug"])) from None
 
     async def upsert_text(
-        self, article_id: int, lang: str, text: Text, body_html: str, at: str
+        self, article_id: int, lang: str, text: Text, body_html: str, at: str, write: TextWrite
     ) -> None:
         search_text, pieces = search.columns(text.title, text.summary, text.body)
+        source = write.source
+        # A minor write keeps the text's major version (and its time): translations made
+        # from an earlier version stay as stale, or as current, as they were.
         await self._conn.execute(
             "INSERT INTO translations (article_id, lang, title, summary, body, author, "
-            "updated_at, body_html, search_text, pieces) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+            "updated_at, body_html, search_text, pieces, version, source_lang, "
+            "source_version, major_version, major_at, updated_by) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $11, $7, $14) "
             "ON CONFLICT (article_id, lang) DO UPDATE SET title = excluded.title, "
             "summary = excluded.summary, body = excluded.body, author = excluded.author, "
             "updated_at = excluded.updated_at, body_html = excluded.body_html, "
-            "search_text = excluded.search_text, pieces = excluded.pieces",
+            "search_text = excluded.search_text, pieces = excluded.pieces, "
+            "version = excluded.version, source_lang = excluded.source_lang, "
+            "source_version = excluded.source_version, updated_by = excluded.updated_by, "
+            "major_version = CASE WHEN $15 THEN translations.major_version "
+            "ELSE excluded.major_version END, "
+            "major_at = CASE WHEN $15 THEN translations.major_at ELSE excluded.major_at END",
             article_id,
             lang,
             text.title,
@@ -116,6 +126,28 @@ class PostgresWriteTx:
             body_html,
             search_text,
             pieces,
+            write.version,
+            None if source is None else source.lang,
+            None if source is None else source.version,
+            write.editor,
+            write.minor,
+        )
+        await revisions.add(self._conn, article_id, lang, text, at, write)
+
+    async def last_version(self, article_id: int, lang: str) -> int:
+        return await revisions.last_version(self._conn, article_id, lang)
+
+    async def revision(self, article_id: int, lang: str, version: int) -> Revision | None:
+        return await revisions.one(self._conn, article_id, lang, version)
+
+    async def set_source(self, article_id: int, lang: str, source: Source | None) -> None:
+        await self._conn.execute(
+            "UPDATE translations SET source_lang = $3, source_version = $4 "
+            "WHERE article_id = $1 AND lang = $2",
+            article_id,
+            lang,
+            None if source is None else source.lang,
+            None if source is None else source.version,
         )
 
     async def delete_text(self, article_id: int, lang: str) -> None:
@@ -139,6 +171,31 @@ class PostgresWriteTx:
                 at,
             )
         )
+
+    async def record_audit(
+        self,
+        *,
+        at: str,
+        editor: str | None,
+        action: str,
+        article_id: int,
+        lang: str | None,
+        version: int | None,
+    ) -> None:
+        await audit.add(
+            self._conn,
+            at=at,
+            editor=editor,
+            action=action,
+            article_id=article_id,
+            lang=lang,
+            version=version,
+        )
+
+    async def complete_idempotency(
+        self, editor: str, key: str, reserved_us: int, response: KeptResponse
+    ) -> bool:
+        return await idempotency.complete(self._conn, editor, key, reserved_us, response)
 
     async def notify(self) -> None:
         """Tell every instance's follower, at commit, that the log grew (if it did)."""

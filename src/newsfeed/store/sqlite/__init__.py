@@ -24,9 +24,21 @@ import aiosqlite
 
 from newsfeed.model import Article, BoardRow, Change, Cursor, EditorRecord, SearchHit, to_us
 from newsfeed.store import TABLES, StoreUnavailable
-from newsfeed.store.sqlite import editors, hits, reads, schema, search, sessions
+from newsfeed.store.sqlite import (
+    audit,
+    editors,
+    hits,
+    idempotency,
+    reads,
+    revisions,
+    schema,
+    search,
+    sessions,
+    status,
+)
 from newsfeed.store.sqlite.schema import BUSY_TIMEOUT_MS
 from newsfeed.store.sqlite.writes import SQLiteWriteTx
+from newsfeed.workflow import AuditEntry, IdempotencyRecord, Position, Revision, StatusRow
 
 POLL_SECONDS = 0.5  # how often a follower looks for other processes' writes
 T = TypeVar("T")
@@ -158,6 +170,64 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise StoreUnavailable(str(exc)) from exc
 
+    # --- the translation workflow -----------------------------------------------------
+
+    async def revisions(self, article_id: int, lang: str) -> list[Revision]:
+        found: list[Revision] = await self._read(revisions.listed, article_id, lang)
+        return found
+
+    async def revision(self, article_id: int, lang: str, version: int) -> Revision | None:
+        found: Revision | None = await self._read(revisions.one, article_id, lang, version)
+        return found
+
+    async def translation_status(
+        self,
+        lang: str,
+        *,
+        state: str | None,
+        category: str | None,
+        order: str,
+        limit: int,
+        after: Position | None,
+    ) -> tuple[list[StatusRow], dict[str, int]]:
+        found: tuple[list[StatusRow], dict[str, int]] = await self._read(
+            status.board,
+            lang,
+            state=state,
+            category=category,
+            order=order,
+            limit=limit,
+            after=after,
+        )
+        return found
+
+    async def audit(
+        self, *, article_id: int | None, editor: str | None, limit: int, before: int | None
+    ) -> list[AuditEntry]:
+        found: list[AuditEntry] = await self._read(
+            audit.listed, article_id=article_id, editor=editor, limit=limit, before=before
+        )
+        return found
+
+    async def reserve_idempotency(
+        self,
+        editor: str,
+        key: str,
+        fingerprint: str,
+        now_us: int,
+        *,
+        expire_before_us: int,
+        abandoned_before_us: int,
+    ) -> IdempotencyRecord | None:
+        async with self._transaction() as conn:
+            return await idempotency.reserve(
+                conn, editor, key, fingerprint, now_us, expire_before_us, abandoned_before_us
+            )
+
+    async def release_idempotency(self, editor: str, key: str, reserved_us: int) -> None:
+        async with self._transaction() as conn:
+            await idempotency.release(conn, editor, key, reserved_us)
+
     # --- writes -----------------------------------------------------------------------
 
     @asynccontextmanager
@@ -231,9 +301,11 @@ class SQLiteStore:
         found: EditorRecord | None = await self._read(editors.by_token, token_hash)
         return found
 
-    async def add_editor(self, name: str, role: str, token_hash: str, at: str) -> None:
+    async def add_editor(
+        self, name: str, role: str, token_hash: str, at: str, langs: str | None = None
+    ) -> None:
         async with self._transaction() as conn:
-            await editors.add(conn, name, role, token_hash, at)
+            await editors.add(conn, name, role, token_hash, at, langs)
 
     async def list_editors(self) -> list[EditorRecord]:
         found: list[EditorRecord] = await self._read(editors.listed)
@@ -309,7 +381,13 @@ class SQLiteStore:
                 await _skip_deleted_numbers(conn)
 
 
-_ORDER = {"site_meta": "key", "translations": "article_id, lang", "changes": "seq"}
+_ORDER = {
+    "site_meta": "key",
+    "translations": "article_id, lang",
+    "changes": "seq",
+    "text_revisions": "article_id, lang, version",
+    "idempotency_keys": "editor, key",
+}
 
 
 async def _select_all(conn: aiosqlite.Connection, table: str) -> Iterable[Any]:

@@ -12,7 +12,16 @@ from typing import Any
 
 import aiosqlite
 
-from newsfeed.model import Article, BoardRow, Change, Cursor, Translation, to_us, utcnow
+from newsfeed.model import (
+    Article,
+    BoardRow,
+    Change,
+    Cursor,
+    Source,
+    Translation,
+    to_us,
+    utcnow,
+)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PUBLIC = "a.status = 'published' AND a.published_us <= ?"
@@ -43,9 +52,32 @@ def article_of(row: Any, texts: dict[str, Translation]) -> Article:
     )
 
 
-def translation_of(t: Any, updated_at: str = "updated_at") -> Translation:
+# Staleness of the text `t`, read by a join on its source `s` (store rule 7): stale when
+# the source has had a major write past the version it was translated from.
+STALE = "coalesce(s.major_version > t.source_version, 0)"
+TEXT_COLUMNS = (
+    "t.lang, t.title, t.summary, t.body, t.author, t.updated_at AS text_updated_at, "
+    "t.body_html, t.version AS text_version, t.source_lang, t.source_version, t.updated_by, "
+    f"{STALE} AS stale, s.major_at AS source_changed_at"
+)
+SOURCE_JOIN = "LEFT JOIN translations s ON s.article_id = t.article_id AND s.lang = t.source_lang"
+
+
+def translation_of(t: Any) -> Translation:
+    source = t["source_lang"]
     return Translation(
-        t["lang"], t["title"], t["summary"], t["body"], t["author"], t[updated_at], t["body_html"]
+        t["lang"],
+        t["title"],
+        t["summary"],
+        t["body"],
+        t["author"],
+        t["text_updated_at"],
+        t["body_html"],
+        version=t["text_version"],
+        source=None if source is None else Source(source, t["source_version"]),
+        stale=bool(t["stale"]),
+        source_changed_at=t["source_changed_at"] if source is not None else None,
+        updated_by=t["updated_by"],
     )
 
 
@@ -54,15 +86,15 @@ async def fetch(conn: aiosqlite.Connection, article_id: int) -> Article | None:
     each of its texts): one trip to the connection's thread."""
     rows = list(
         await conn.execute_fetchall(
-            f"SELECT {ARTICLE_COLUMNS}, t.lang, t.title, t.summary, t.body, t.author, "
-            "t.updated_at AS text_updated_at, t.body_html FROM articles a "
-            "LEFT JOIN translations t ON t.article_id = a.id WHERE a.id = ? ORDER BY t.lang",
+            f"SELECT {ARTICLE_COLUMNS}, {TEXT_COLUMNS} FROM articles a "
+            f"LEFT JOIN translations t ON t.article_id = a.id {SOURCE_JOIN} "
+            "WHERE a.id = ? ORDER BY t.lang",
             (article_id,),
         )
     )
     if not rows:
         return None
-    texts = {t["lang"]: translation_of(t, "text_updated_at") for t in rows if t["lang"]}
+    texts = {t["lang"]: translation_of(t) for t in rows if t["lang"]}
     return article_of(rows[0], texts)
 
 
@@ -73,9 +105,8 @@ async def with_translations(conn: aiosqlite.Connection, rows: Iterable[Any]) -> 
     ids = [row["id"] for row in rows]
     texts: dict[int, dict[str, Translation]] = {i: {} for i in ids}
     found = await conn.execute_fetchall(
-        "SELECT article_id, lang, title, summary, body, author, updated_at, body_html "
-        f"FROM translations WHERE article_id IN ({','.join('?' * len(ids))}) "
-        "ORDER BY article_id, lang",
+        f"SELECT t.article_id, {TEXT_COLUMNS} FROM translations t {SOURCE_JOIN} "
+        f"WHERE t.article_id IN ({','.join('?' * len(ids))}) ORDER BY t.article_id, t.lang",
         ids,
     )
     for t in found:

@@ -149,7 +149,77 @@ MIGRATIONS: list[str] = [
     """
     UPDATE translations SET body_html = NULL;
     """,
-    # 8: the editor's desk's sessions (store/sqlite/sessions.py). Only a hash of the
+    # 8: the translation workflow. Each text has a version and, unless it is the
+    # original, the original's version it was translated from (its source). A text's
+    # `major_version` is its last version that concerns translations (not marked minor),
+    # so a translation is stale when its source's major_version is past its
+    # source_version: read in the same statement as the text, by a join on the source.
+    # Every version of every text is kept in `text_revisions` (the current one too).
+    # `audit` has no foreign key: its entries outlive their article. Existing texts
+    # become version 1, translated from the original's version 1.
+    """
+    ALTER TABLE translations ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE translations ADD COLUMN source_lang TEXT;
+    ALTER TABLE translations ADD COLUMN source_version INTEGER;
+    ALTER TABLE translations ADD COLUMN major_version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE translations ADD COLUMN major_at TEXT;
+    ALTER TABLE translations ADD COLUMN updated_by TEXT;
+    UPDATE translations SET major_at = updated_at;
+    UPDATE translations SET source_lang = (
+            SELECT a.original_lang FROM articles a WHERE a.id = translations.article_id),
+        source_version = 1
+    WHERE lang <> (SELECT a.original_lang FROM articles a WHERE a.id = translations.article_id);
+    CREATE TABLE text_revisions (
+        article_id     INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        lang           TEXT NOT NULL,
+        version        INTEGER NOT NULL,
+        title          TEXT NOT NULL,
+        summary        TEXT NOT NULL,
+        body           TEXT NOT NULL,
+        author         TEXT NOT NULL,
+        created_at     TEXT NOT NULL,
+        editor         TEXT,                -- the editor's name; NULL: written before names
+        minor          INTEGER NOT NULL DEFAULT 0,
+        source_lang    TEXT,
+        source_version INTEGER,
+        fields         TEXT NOT NULL,       -- comma separated: what changed from the last
+        PRIMARY KEY (article_id, lang, version)
+    );
+    INSERT INTO text_revisions (article_id, lang, version, title, summary, body, author,
+        created_at, editor, minor, source_lang, source_version, fields)
+    SELECT article_id, lang, 1, title, summary, body, author, updated_at, NULL, 0,
+        source_lang, source_version,
+        'title' || iif(summary <> '', ',summary', '') || iif(body <> '', ',body', '')
+            || iif(author <> '', ',author', '')
+    FROM translations;
+    CREATE TABLE audit (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        at         TEXT NOT NULL,
+        editor     TEXT,
+        action     TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        lang       TEXT,
+        version    INTEGER
+    );
+    CREATE INDEX audit_article ON audit (article_id, id);
+    CREATE INDEX audit_editor ON audit (editor, id);
+    -- Idempotency-Key of POST /api/v1/articles: reserved (status NULL) in a transaction
+    -- of its own before the create, completed with the answer in the create's.
+    CREATE TABLE idempotency_keys (
+        editor      TEXT NOT NULL,
+        key         TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        created_us  INTEGER NOT NULL,
+        status      INTEGER,
+        body        TEXT,
+        location    TEXT,
+        etag        TEXT,
+        PRIMARY KEY (editor, key)
+    );
+    CREATE INDEX idempotency_keys_age ON idempotency_keys (created_us);
+    ALTER TABLE editors ADD COLUMN langs TEXT;  -- a translator's languages; NULL: all
+    """,
+    # 9: the editor's desk's sessions (store/sqlite/sessions.py). Only a hash of the
     # session id is kept. `token_hash` is the editor's token hash at login: a session is
     # found only while its editor still holds that token, unrevoked, so rotating or
     # revoking the token ends every session of it at once.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import aiosqlite
 
-from newsfeed.model import EditorRecord, Role
+from newsfeed.model import EditorRecord, Role, split_langs
 
 _LIVE = (
     "FROM sessions s JOIN editors e ON e.id = s.editor_id AND e.token_hash = s.token_hash "
@@ -35,14 +35,16 @@ async def find(
 ) -> tuple[EditorRecord, int] | None:
     """The live session's editor and its last use, if used after `since_us`."""
     rows = await conn.execute_fetchall(
-        f"SELECT e.name, e.role, e.created_at, e.revoked_at, e.token_hash, s.used_us {_LIVE} "
+        f"SELECT e.name, e.role, e.created_at, e.revoked_at, e.token_hash, e.langs, s.used_us "
+        f"{_LIVE} "
         "WHERE s.id_hash = ? AND s.used_us > ?",
         (session_hash, since_us),
     )
     row = next(iter(rows), None)
     if row is None:
         return None
-    return EditorRecord(row[0], Role(row[1]), row[2], row[3], row[4]), int(row[5])
+    record = EditorRecord(row[0], Role(row[1]), row[2], row[3], row[4], split_langs(row[5]))
+    return record, int(row[6])
 
 
 async def touch(conn: aiosqlite.Connection, session_hash: str, now_us: int) -> None:

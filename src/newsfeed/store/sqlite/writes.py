@@ -14,9 +14,10 @@ from typing import Any
 
 import aiosqlite
 
-from newsfeed.model import Article, Text
+from newsfeed.model import Article, Source, Text
 from newsfeed.store import SlugTaken
-from newsfeed.store.sqlite import reads
+from newsfeed.store.sqlite import audit, idempotency, reads, revisions
+from newsfeed.workflow import KeptResponse, Revision, TextWrite
 
 _COLUMNS = frozenset(
     {"slug", "category", "status", "published_at", "published_us", "original_lang", "updated_at"}
@@ -71,15 +72,59 @@ class SQLiteWriteTx:
             raise SlugTaken(str(sets.get("slug"))) from None
 
     async def upsert_text(
-        self, article_id: int, lang: str, text: Text, body_html: str, at: str
+        self, article_id: int, lang: str, text: Text, body_html: str, at: str, write: TextWrite
     ) -> None:
+        source = write.source
+        # A minor write keeps the text's major version (and its time): translations made
+        # from an earlier version stay as stale, or as current, as they were.
         await self._conn.execute(
             "INSERT INTO translations (article_id, lang, title, summary, body, author, "
-            "updated_at, body_html) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "updated_at, body_html, version, source_lang, source_version, major_version, "
+            "major_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (article_id, lang) DO UPDATE SET title = excluded.title, "
             "summary = excluded.summary, body = excluded.body, author = excluded.author, "
-            "updated_at = excluded.updated_at, body_html = excluded.body_html",
-            (article_id, lang, text.title, text.summary, text.body, text.author, at, body_html),
+            "updated_at = excluded.updated_at, body_html = excluded.body_html, "
+            "version = excluded.version, source_lang = excluded.source_lang, "
+            "source_version = excluded.source_version, updated_by = excluded.updated_by, "
+            "major_version = iif(?, major_version, excluded.major_version), "
+            "major_at = iif(?, major_at, excluded.major_at)",
+            (
+                article_id,
+                lang,
+                text.title,
+                text.summary,
+                text.body,
+                text.author,
+                at,
+                body_html,
+                write.version,
+                None if source is None else source.lang,
+                None if source is None else source.version,
+                write.version,
+                at,
+                write.editor,
+                int(write.minor),
+                int(write.minor),
+            ),
+        )
+        await revisions.add(self._conn, article_id, lang, text, at, write)
+
+    async def last_version(self, article_id: int, lang: str) -> int:
+        return await revisions.last_version(self._conn, article_id, lang)
+
+    async def revision(self, article_id: int, lang: str, version: int) -> Revision | None:
+        return await revisions.one(self._conn, article_id, lang, version)
+
+    async def set_source(self, article_id: int, lang: str, source: Source | None) -> None:
+        await self._conn.execute(
+            "UPDATE translations SET source_lang = ?, source_version = ? "
+            "WHERE article_id = ? AND lang = ?",
+            (
+                None if source is None else source.lang,
+                None if source is None else source.version,
+                article_id,
+                lang,
+            ),
         )
 
     async def delete_text(self, article_id: int, lang: str) -> None:
@@ -97,3 +142,28 @@ class SQLiteWriteTx:
             "INSERT INTO changes (article_id, langs, categories, changed_at) VALUES (?, ?, ?, ?)",
             (article_id, ",".join(sorted(set(langs))), ",".join(sorted(set(categories))), at),
         )
+
+    async def record_audit(
+        self,
+        *,
+        at: str,
+        editor: str | None,
+        action: str,
+        article_id: int,
+        lang: str | None,
+        version: int | None,
+    ) -> None:
+        await audit.add(
+            self._conn,
+            at=at,
+            editor=editor,
+            action=action,
+            article_id=article_id,
+            lang=lang,
+            version=version,
+        )
+
+    async def complete_idempotency(
+        self, editor: str, key: str, reserved_us: int, response: KeptResponse
+    ) -> bool:
+        return await idempotency.complete(self._conn, editor, key, reserved_us, response)

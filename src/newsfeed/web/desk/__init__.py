@@ -1,8 +1,9 @@
 """The editor's desk: server-rendered pages under /desk/ for editors and translators.
 
 The browser face of the same rules as the JSON API: every write goes through the same
-domain functions (`editing.py`) after the same validation (`validation.py`) and role
-check (`auth.permit`). Modules, each owning one thing:
+domain functions (`editing.py`, `translating.py`) after the same validation
+(`validation.py`, `workflow_input.py`) and role checks (`auth.permit`,
+`auth.require_lang`). Modules, each owning one thing:
 
 - `session`: the session cookie, its database row, the form token (CSRF);
 - `ratelimit`: login attempts per client address;
@@ -10,7 +11,8 @@ check (`auth.permit`). Modules, each owning one thing:
 - `forms`: reading posted forms, turning them into the domain's inputs;
 - `messages`: the domain's field errors in the desk's language;
 - `pages`: language, layout context, headers, the desk's error page;
-- `login`, `board`, `articles`, `texts`: the handlers (routes in `web/routes.py`).
+- `login`, `board`, `articles`, `texts`, `history`: the handlers (routes in
+  `web/routes.py`, addresses in `urls.py`).
 """
 
 PATH = "/desk"  # every desk cookie's Path

@@ -14,7 +14,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from newsfeed import editing, problems, render, urls, validation
-from newsfeed.auth import Role, permit
+from newsfeed.auth import Role, permit, require_lang
 from newsfeed.model import Article, utcnow
 from newsfeed.web.desk import forms, messages, pages, session
 from newsfeed.web.desk.board import cell_state, status_of
@@ -43,15 +43,20 @@ def lang_of(request: web.Request) -> str:
     return lang
 
 
-async def posted(request: web.Request, *roles: Role) -> tuple[DeskSession, dict[str, str]]:
+async def posted(
+    request: web.Request, *roles: Role, lang: str | None = None
+) -> tuple[DeskSession, dict[str, str]]:
     """A desk form POST: the session (else 303 to the login), its form token (else 403),
-    the role (else 403), then the fields. Nothing is written before all of these."""
+    the role and, for a text, the editor's languages (else 403), then the fields.
+    Nothing is written before all of these."""
     found = await session.current(request)
     if found is None:
         raise await _kept_for_later(request)
     form = await forms.read(request)
     session.check_form_token(found, form)
     permit(found.editor, *roles)
+    if lang is not None:
+        require_lang(found.editor, lang)
     return found, {name: form.get(name, "") for name in form}
 
 
@@ -112,7 +117,9 @@ async def create(request: web.Request) -> web.StreamResponse:
         new = validation.new_article(
             forms.new_article_body(values, settings.timezone), settings.langs
         )
-        article = await editing.create(request.app[store_key], new, settings.langs)
+        article = await editing.create(
+            request.app[store_key], new, settings.langs, editor=found.editor.name
+        )
     except problems.Problem as problem:
         if not problem.errors:
             raise
@@ -186,7 +193,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
         raise pages.see_other(urls.desk_article(article.id, done="unchanged"))
     try:
         changes = validation.article_patch(body, settings.langs)
-        await editing.patch(store, article.id, changes, if_match)
+        await editing.patch(store, article.id, changes, if_match, editor=found.editor.name)
     except problems.Problem as problem:
         if problem.status == 412:  # based on an older version: both, side by side
             now = await article_of(request)
@@ -227,7 +234,9 @@ async def delete(request: web.Request) -> web.StreamResponse:
     found, values = await posted(request, Role.EDITOR)
     article = await article_of(request)
     try:
-        await editing.delete(request.app[store_key], article.id, forms.if_match(values))
+        await editing.delete(
+            request.app[store_key], article.id, forms.if_match(values), editor=found.editor.name
+        )
     except problems.Problem as problem:
         if problem.status != 412:
             raise

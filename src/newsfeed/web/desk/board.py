@@ -64,7 +64,7 @@ def cell_state(article: Article, lang: str) -> str:
     text = article.translations.get(lang)
     if text is None:
         return "missing"
-    return "stale" if getattr(text, "stale", False) else "current"
+    return "stale" if text.stale else "current"
 
 
 def status_of(article: Article, now: datetime) -> str:
@@ -111,7 +111,12 @@ async def board(request: web.Request) -> web.StreamResponse:
     pages.language_of(request)
     langs = request.app[settings_key].langs
     query = query_of(request, langs)
-    rows, after = await page(request.app[store_key], query)
+    store = request.app[store_key]
+    rows, after = await page(store, query)
+    counted = query.lang or (langs[1] if len(langs) > 1 else langs[0])
+    _, counts = await store.translation_status(
+        counted, state=None, category=query.category, order="newest", limit=1, after=None
+    )
     hits = await request.app[counter_key].counts([a.id for a in rows])
     now = utcnow()
     return pages.render(
@@ -126,4 +131,6 @@ async def board(request: web.Request) -> web.StreamResponse:
         next_url=None if after is None else query.link(after),
         may_create=found.editor.role is Role.EDITOR,
         all_states=STATES,
+        counted=counted,
+        counts=counts,
     )

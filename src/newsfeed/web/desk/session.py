@@ -70,7 +70,7 @@ async def current(request: web.Request) -> DeskSession | None:
     record, used_us = found
     if used_us <= now - _us(TOUCH_EVERY):
         await store.touch_session(id_hash, now)
-    return DeskSession(Editor(record.name, record.role), id_hash, _csrf(session_id))
+    return DeskSession(Editor(record.name, record.role, record.langs), id_hash, _csrf(session_id))
 
 
 _POST_ONLY = ("/logout", "/confirm", "/restore")  # actions without a page of their own

@@ -1,36 +1,63 @@
-"""The JSON API under /api/v1: reads for anyone, writes for editors and translators."""
+"""The JSON API under /api/v1: articles. Reads for anyone, writes for editors (texts and
+the translation workflow: `texts.py`, `workflow.py`)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+
 from aiohttp import web
 
-from newsfeed import auth, editing, problems, urls, validation
+from newsfeed import auth, editing, idempotency, problems, urls, validation
 from newsfeed.auth import Role
-from newsfeed.model import Article, Cursor
+from newsfeed.model import Article, Cursor, to_us, utcnow
 from newsfeed.web.keys import counter_key, settings_key, store_key
 from newsfeed.web.views.http import json_response, read_json
+from newsfeed.workflow import KeptResponse
 
 
-def _article_id(request: web.Request) -> int:
+def article_id_of(request: web.Request) -> int:
     article_id = validation.positive_id(request.match_info["id"])
     if article_id is None:
         raise problems.not_found(f"There is no article {request.match_info['id']!r}.")
     return article_id
 
 
-def _lang(request: web.Request) -> str:
+def lang_of(request: web.Request) -> str:
     lang = request.match_info["lang"]
     if lang not in request.app[settings_key].langs:
         raise problems.not_found(f"{lang!r} is not one of this site's languages.")
     return lang
 
 
-def _article_response(request: web.Request, article: Article, status: int = 200) -> web.Response:
+def article_response(request: web.Request, article: Article, status: int = 200) -> web.Response:
+    return _replay(_kept(request, article, status), replayed=False)
+
+
+def _kept(request: web.Request, article: Article, status: int = 201) -> KeptResponse:
+    """The answer to a write, as it is sent (and kept for an Idempotency-Key)."""
     settings = request.app[settings_key]
-    headers = {"ETag": article.etag}
+    location = None
     if status == 201:
-        headers["Location"] = urls.absolute(settings.base_url, urls.api_article(article.id))
-    return json_response(article.as_dict(settings.langs), status, headers)
+        location = urls.absolute(settings.base_url, urls.api_article(article.id))
+    body = json.dumps(article.as_dict(settings.langs), ensure_ascii=False, separators=(",", ":"))
+    return KeptResponse(status, body, location, article.etag)
+
+
+def _replay(kept: KeptResponse, replayed: bool = True) -> web.Response:
+    headers = {"ETag": kept.etag} if kept.etag else {}
+    if kept.location:
+        headers["Location"] = kept.location
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return web.Response(
+        body=kept.body.encode(),
+        status=kept.status,
+        headers=headers,
+        content_type="application/json",
+        charset="utf-8",
+    )
 
 
 async def list_articles(request: web.Request) -> web.Response:
@@ -56,7 +83,7 @@ async def list_articles(request: web.Request) -> web.Response:
 
 async def get_article(request: web.Request) -> web.Response:
     store = request.app[store_key]
-    article_id = _article_id(request)
+    article_id = article_id_of(request)
     editor = await auth.verify(store, request.headers.get("Authorization"))
     article = await request.app[counter_key].article(
         store.article, article_id, public_only=editor is None
@@ -66,7 +93,7 @@ async def get_article(request: web.Request) -> web.Response:
     inm = request.headers.get("If-None-Match")
     if inm is not None and (inm.strip() == "*" or article.etag in _tags(inm)):
         return web.Response(status=304, headers={"ETag": article.etag})
-    return _article_response(request, article)
+    return article_response(request, article)
 
 
 def _tags(header: str) -> set[str]:
@@ -74,52 +101,54 @@ def _tags(header: str) -> set[str]:
 
 
 async def create_article(request: web.Request) -> web.Response:
+    """With an Idempotency-Key, the key is reserved before the create and its answer kept
+    with the article (see idempotency.py); a retry gets that answer back."""
     settings, store = request.app[settings_key], request.app[store_key]
-    await auth.require(store, request.headers.get("Authorization"), Role.EDITOR)
-    new = validation.new_article(await read_json(request), settings.langs)
-    article = await editing.create(store, new, settings.langs)
-    return _article_response(request, article, 201)
+    editor = await auth.require(store, request.headers.get("Authorization"), Role.EDITOR)
+    key = idempotency.parse_key(request.headers.get(idempotency.HEADER))
+    data = await read_json(request)
+    new = validation.new_article(data, settings.langs)
+    if key is None:
+        article = await editing.create(store, new, settings.langs, editor=editor.name)
+        return article_response(request, article, 201)
+    digest = idempotency.fingerprint(data)
+    started = await idempotency.begin(
+        store, editor.name, key, digest, to_us(utcnow()), lambda a: _kept(request, a)
+    )
+    if isinstance(started, KeptResponse):
+        return _replay(started)
+    try:
+        article = await editing.create(
+            store, new, settings.langs, editor=editor.name, pending=started
+        )
+    except BaseException:
+        with contextlib.suppress(Exception):  # else it is taken over once abandoned
+            await asyncio.shield(started.release(store))
+        raise
+    return article_response(request, article, 201)
 
 
 async def patch_article(request: web.Request) -> web.Response:
     settings, store = request.app[settings_key], request.app[store_key]
-    await auth.require(store, request.headers.get("Authorization"), Role.EDITOR)
-    article_id = _article_id(request)
+    editor = await auth.require(store, request.headers.get("Authorization"), Role.EDITOR)
+    article_id = article_id_of(request)
     if_match = validation.if_match(request.headers.get("If-Match"))
     changes = validation.article_patch(await read_json(request), settings.langs)
-    article = await editing.patch(store, article_id, changes, if_match)
-    return _article_response(request, article)
+    article = await editing.patch(store, article_id, changes, if_match, editor=editor.name)
+    return article_response(request, article)
 
 
 async def delete_article(request: web.Request) -> web.Response:
     store = request.app[store_key]
-    await auth.require(store, request.headers.get("Authorization"), Role.EDITOR)
-    article_id = _article_id(request)
-    await editing.delete(store, article_id, validation.if_match(request.headers.get("If-Match")))
-    return web.Response(status=204)
-
-
-async def put_translation(request: web.Request) -> web.Response:
-    store = request.app[store_key]
-    await auth.require(store, request.headers.get("Authorization"), Role.EDITOR, Role.TRANSLATOR)
-    article_id, lang = _article_id(request), _lang(request)
+    editor = await auth.require(store, request.headers.get("Authorization"), Role.EDITOR)
+    article_id = article_id_of(request)
     if_match = validation.if_match(request.headers.get("If-Match"))
-    text = validation.text(await read_json(request))
-    article, created = await editing.put_translation(store, article_id, lang, text, if_match)
-    return _article_response(request, article, 201 if created else 200)
-
-
-async def delete_translation(request: web.Request) -> web.Response:
-    settings, store = request.app[settings_key], request.app[store_key]
-    await auth.require(store, request.headers.get("Authorization"), Role.EDITOR)
-    article_id, lang = _article_id(request), _lang(request)
-    if_match = validation.if_match(request.headers.get("If-Match"))
-    await editing.delete_translation(store, article_id, lang, if_match, settings.langs)
+    await editing.delete(store, article_id, if_match, editor=editor.name)
     return web.Response(status=204)
 
 
 async def count_hit(request: web.Request) -> web.Response:
-    article_id = _article_id(request)
+    article_id = article_id_of(request)
     hits = await request.app[counter_key].hit(article_id)
     if hits is None:
         raise problems.not_found(f"There is no article {article_id}.")

@@ -97,3 +97,10 @@ async def read_json(request: web.Request) -> Any:
         raise problems.bad_request("The body is nested too deeply.") from None
     except ValueError as exc:  # _Refused, or anything else the parser raises
         raise problems.bad_request(f"The body is not acceptable JSON: {exc}.") from None
+
+
+async def read_optional_json(request: web.Request) -> Any:
+    """A JSON body that may be left out (None), e.g. POST .../confirm; else as read_json."""
+    if not request.body_exists:
+        return None
+    return await read_json(request)

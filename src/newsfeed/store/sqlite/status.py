@@ -1,0 +1,80 @@
+"""SQLite translation status board: every article with the state of one language's text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiosqlite
+
+from newsfeed.model import Source
+from newsfeed.store.sqlite.reads import SOURCE_JOIN, STALE
+from newsfeed.workflow import Position, StatusRow
+
+# One row per article (public or not) in the category, with its `lang` text's state.
+# A missing text's source_changed_at is the original's last major write (what a new
+# translation would start from); the original's own is NULL.
+_BOARD = f"""
+WITH board AS (
+    SELECT a.id, a.category, a.status, a.published_at, a.published_us, a.original_lang,
+        a.hits, coalesce(o.title, '') AS title, t.version AS text_version, t.source_lang,
+        t.source_version,
+        CASE WHEN t.lang IS NULL THEN o.major_at
+             WHEN t.source_lang IS NULL THEN NULL
+             ELSE s.major_at END AS source_changed_at,
+        CASE WHEN t.lang IS NULL THEN 'missing'
+             WHEN {STALE} THEN 'stale'
+             ELSE 'current' END AS state
+    FROM articles a
+    LEFT JOIN translations o ON o.article_id = a.id AND o.lang = a.original_lang
+    LEFT JOIN translations t ON t.article_id = a.id AND t.lang = ?
+    {SOURCE_JOIN}
+    WHERE ? IS NULL OR a.category = ?
+)
+"""
+_KEYS = {"newest": "published_us", "hits": "hits"}
+
+
+def _row(r: Any) -> StatusRow:
+    source = r["source_lang"]
+    return StatusRow(
+        id=r["id"],
+        category=r["category"],
+        status=r["status"],
+        published_at=r["published_at"],
+        published_us=r["published_us"],
+        original_lang=r["original_lang"],
+        title=r["title"],
+        hits=r["hits"],
+        state=r["state"],
+        version=r["text_version"],
+        source=None if source is None else Source(source, r["source_version"]),
+        source_changed_at=r["source_changed_at"],
+    )
+
+
+async def board(
+    conn: aiosqlite.Connection,
+    lang: str,
+    *,
+    state: str | None,
+    category: str | None,
+    order: str,
+    limit: int,
+    after: Position | None,
+) -> tuple[list[StatusRow], dict[str, int]]:
+    key = _KEYS[order]  # never from a client: validated against workflow.ORDERS
+    clauses, params = ["(? IS NULL OR state = ?)"], list[Any]([state, state])
+    if after is not None:
+        clauses.append(f"({key} < ? OR ({key} = ? AND id < ?))")
+        params += [after.key, after.key, after.id]
+    rows = await conn.execute_fetchall(
+        f"{_BOARD} SELECT * FROM board WHERE {' AND '.join(clauses)} "
+        f"ORDER BY {key} DESC, id DESC LIMIT ?",
+        [lang, category, category, *params, limit],
+    )
+    counted = await conn.execute_fetchall(
+        f"{_BOARD} SELECT state, count(*) FROM board GROUP BY state", [lang, category, category]
+    )
+    counts = {"missing": 0, "stale": 0, "current": 0}
+    counts.update({r[0]: r[1] for r in counted})
+    return [_row(r) for r in rows], counts
