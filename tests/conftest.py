@@ -58,10 +58,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: reads or writes the SQLite file itself")
 
 
+# Modules whose tests start servers as processes and time what crosses between them: with
+# `pytest -n 2 --dist loadgroup` (make test) they run one after another on one worker.
+SERIAL_MODULES = frozenset(
+    {"test_scaleout.py", "test_crash.py", "test_port.py", "test_hits.py", "test_metrics.py"}
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A test marked sqlite_only runs on the SQLite store alone."""
+    """A test marked sqlite_only runs on the SQLite store alone; the serial modules'
+    tests share one xdist group."""
     keep, drop = [], []
     for item in items:
+        if item.path.name in SERIAL_MODULES:
+            item.add_marker(pytest.mark.xdist_group("processes"))
         params = getattr(item, "callspec", None)
         on_pg = params is not None and params.params.get("settings") == "postgres"
         (drop if on_pg and item.get_closest_marker("sqlite_only") else keep).append(item)

@@ -270,9 +270,10 @@ def _compressed(raw: bytes | None, how: str, sent: dict[str, str]) -> bytes | No
 
 
 def _is_page(target: str) -> bool:
-    """Errors under /{lang}/ are localized HTML pages (middleware._wants_html)."""
+    """Errors under /{lang}/ are localized HTML pages (middleware._wants_html), and so
+    are the editor's desk's, under /desk/ (its own section page)."""
     segments = target.split("?", 1)[0].split("/")
-    return len(segments) > 2 and segments[1] in LANGS
+    return len(segments) > 2 and segments[1] in LANGS or segments[1] == "desk"
 
 
 @pytest.mark.timeout(60)

@@ -17,7 +17,17 @@ from newsfeed import problems
 from newsfeed.model import Editor, EditorRecord, Role, stamp, utcnow
 from newsfeed.store import EditorExists, Store
 
-__all__ = ["Editor", "EditorRecord", "Role", "add_editor", "require", "require_lang", "verify"]
+__all__ = [
+    "Editor",
+    "EditorRecord",
+    "Role",
+    "add_editor",
+    "permit",
+    "require",
+    "require_lang",
+    "verify",
+    "verify_token",
+]
 
 TOKEN_PREFIX = "nf_"
 LANG_RE = re.compile(r"[a-z]{2,3}")  # as NEWSFEED_LANGS: a language may be given before it serves
@@ -84,7 +94,12 @@ def bearer_token(header: str | None) -> str | None:
 async def verify(store: Store, header: str | None) -> Editor | None:
     """The editor a valid `Authorization: Bearer` header names, else None."""
     token = bearer_token(header)
-    if token is None or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    return None if token is None else await verify_token(store, token)
+
+
+async def verify_token(store: Store, token: str) -> Editor | None:
+    """The active editor holding `token` (from a header or the desk's login form)."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = hash_token(token)
     found = await store.editor_by_token(digest)
@@ -101,9 +116,14 @@ async def require(store: Store, header: str | None, *roles: Role) -> Editor:
         if header:
             detail = "The token is not valid (unknown, malformed or revoked)."
         raise problems.unauthorized(detail)
+    permit(editor, *roles)
+    return editor
+
+
+def permit(editor: Editor, *roles: Role) -> None:
+    """403 unless the editor's role may do this (the API's and the desk's one check)."""
     if editor.role not in roles:
         raise problems.forbidden(f"A {editor.role.value} may not do this.")
-    return editor
 
 
 def require_lang(editor: Editor, lang: str) -> None:

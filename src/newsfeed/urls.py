@@ -26,6 +26,23 @@ API_ARTICLES = "/api/v1/articles"
 API_ARTICLE = "/api/v1/articles/{id}"
 
 
+# The editor's desk.
+DESK_ROOT = "/desk"
+DESK = "/desk/"
+DESK_LOGIN = "/desk/login"
+DESK_LOGOUT = "/desk/logout"
+DESK_NEW = "/desk/articles/new"
+DESK_ARTICLE = "/desk/articles/{id}"
+DESK_DELETE = "/desk/articles/{id}/delete"
+DESK_PREVIEW = "/desk/articles/{id}/preview/{lang}"
+DESK_TEXT = "/desk/articles/{id}/texts/{lang}"
+DESK_TEXT_DELETE = "/desk/articles/{id}/texts/{lang}/delete"
+DESK_CONFIRM = "/desk/articles/{id}/texts/{lang}/confirm"
+DESK_HISTORY = "/desk/articles/{id}/texts/{lang}/history"
+DESK_REVISION = "/desk/articles/{id}/texts/{lang}/history/{version}"
+DESK_RESTORE = "/desk/articles/{id}/texts/{lang}/history/{version}/restore"
+
+
 def _query(**params: object) -> str:
     """`?a=1&b=2` of the parameters that are set, in the order given; '' for none."""
     given = {name: value for name, value in params.items() if value not in (None, "", 1)}
@@ -68,6 +85,51 @@ def static(name: str, version: str) -> str:
 
 def api_article(article_id: int) -> str:
     return API_ARTICLE.format(id=article_id)
+
+
+def desk(**query: str | None) -> str:
+    """The desk's status board, with its filters."""
+    return DESK + _query(**query)
+
+
+def desk_login(next_page: str | None = None, done: str | None = None) -> str:
+    return DESK_LOGIN + _query(next=next_page, done=done)
+
+
+def desk_article(article_id: int, done: str | None = None) -> str:
+    return DESK_ARTICLE.format(id=article_id) + _query(done=done)
+
+
+def desk_delete(article_id: int, done: str | None = None) -> str:
+    return DESK_DELETE.format(id=article_id) + _query(done=done)
+
+
+def desk_preview(article_id: int, lang: str, done: str | None = None) -> str:
+    return DESK_PREVIEW.format(id=article_id, lang=lang) + _query(done=done)
+
+
+def desk_text(article_id: int, lang: str, done: str | None = None) -> str:
+    return DESK_TEXT.format(id=article_id, lang=lang) + _query(done=done)
+
+
+def desk_text_delete(article_id: int, lang: str, done: str | None = None) -> str:
+    return DESK_TEXT_DELETE.format(id=article_id, lang=lang) + _query(done=done)
+
+
+def desk_confirm(article_id: int, lang: str) -> str:
+    return DESK_CONFIRM.format(id=article_id, lang=lang)
+
+
+def desk_history(article_id: int, lang: str) -> str:
+    return DESK_HISTORY.format(id=article_id, lang=lang)
+
+
+def desk_revision(article_id: int, lang: str, version: int) -> str:
+    return DESK_REVISION.format(id=article_id, lang=lang, version=version)
+
+
+def desk_restore(article_id: int, lang: str, version: int) -> str:
+    return DESK_RESTORE.format(id=article_id, lang=lang, version=version)
 
 
 def absolute(base_url: str, path: str) -> str:

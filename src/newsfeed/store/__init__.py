@@ -32,10 +32,14 @@ Rules both stores keep, so that correctness lives here and not in a backend's ac
    `major_version` (its last write not marked minor): no read per text.
 8. **Audit entries outlive their article.** `WriteTx.record_audit` rows have no foreign
    key, so deleting an article keeps them.
-9. **A WebSub delivery is made once.** A worker takes pending deliveries with one atomic
-   `claim` (an UPDATE of rows whose claim has lapsed), and only the holder of a claim can
-   settle it; a topic version is announced only by a process whose caches have followed
-   the change log at least as far as the last announcement's (`HubStore.announce`).
+9. **A desk session lives only as long as its editor's token.** A session is found by
+   a join on its editor's current token hash and revoked state, never by its own row
+   alone, so `rotate_editor` and `revoke_editor` end every session of that token in the
+   same statement, on every instance. Only a hash of the session id is stored.
+10. **A WebSub delivery is made once.** A worker takes pending deliveries with one atomic
+    `claim` (an UPDATE of rows whose claim has lapsed), and only the holder of a claim can
+    settle it; a topic version is announced only by a process whose caches have followed
+    the change log at least as far as the last announcement's (`HubStore.announce`).
 """
 
 from __future__ import annotations
@@ -361,6 +365,22 @@ class Store(Protocol):
 
     async def rotate_editor(self, name: str, token_hash: str) -> bool:
         """Give an active editor a new token hash; the old one ends at once."""
+
+    # --- desk sessions (rule 9) -------------------------------------------------------
+
+    async def start_session(self, session_hash: str, token_hash: str, now_us: int) -> bool:
+        """A session for the active editor holding `token_hash`; False when none does."""
+
+    async def session(self, session_hash: str, since_us: int) -> tuple[EditorRecord, int] | None:
+        """The editor of a live session last used after `since_us`, and that last use."""
+
+    async def touch_session(self, session_hash: str, now_us: int) -> None:
+        """Record a use of the session (never moving its last use back)."""
+
+    async def end_session(self, session_hash: str) -> None: ...
+
+    async def sweep_sessions(self, before_us: int) -> int:
+        """Delete the rows of sessions idle since `before_us` or whose token ended."""
 
     # --- the site and whole-database operations ---------------------------------------
 

@@ -1,5 +1,5 @@
 """What the WebSub hub asks of the database: a part of the `Store` protocol
-(`Store.hub`), kept apart for size. The rules of `store/__init__.py` apply, rule 9 most."""
+(`Store.hub`), kept apart for size. The rules of `store/__init__.py` apply, rule 10 most."""
 
 from __future__ import annotations
 

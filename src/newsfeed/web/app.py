@@ -15,6 +15,7 @@ from newsfeed.store import open_store
 from newsfeed.web import cors, routes
 from newsfeed.web import guard as middleware
 from newsfeed.web.accesslog import AccessLog
+from newsfeed.web.desk import pages as desk_pages
 from newsfeed.web.hub import Hub
 from newsfeed.web.keys import (
     access_log_key,
@@ -110,5 +111,6 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_caches)
     app.cleanup_ctx.append(_hub)
     pages.setup(app)  # templates, catalogs, error pages; after the database's ctx
+    desk_pages.setup(app)  # the desk's login limiter and error pages
     routes.setup(app, lambda handler: middleware.guard(handler, finish, feeds.sync_after_write))
     return app

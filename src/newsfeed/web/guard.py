@@ -27,6 +27,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ErrorPage = Callable[[web.Request, problems.Problem], Awaitable[web.StreamResponse]]
 
 error_page_key: web.AppKey[ErrorPage] = web.AppKey("error_page_key")
+# Sections with error pages of their own (the editor's desk): path prefix -> page.
+section_pages_key: web.AppKey[dict[str, ErrorPage]] = web.AppKey("section_pages_key")
 
 _TITLES = {
     400: "Bad Request",
@@ -181,6 +183,9 @@ async def unmatched(request: web.Request) -> web.StreamResponse:
 
 
 async def _render(request: web.Request, problem: problems.Problem) -> web.StreamResponse:
+    for prefix, section_page in request.app.get(section_pages_key, {}).items():
+        if request.path.startswith(prefix) or request.path == prefix.rstrip("/"):
+            return await section_page(request, problem)
     page = request.app.get(error_page_key)
     if page is not None and _wants_html(request):
         return await page(request, problem)

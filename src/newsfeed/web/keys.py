@@ -14,6 +14,8 @@ from newsfeed.settings import Settings
 from newsfeed.store import Store
 from newsfeed.web.accesslog import AccessLog
 from newsfeed.web.assets import Assets
+from newsfeed.web.desk.drafts import Drafts
+from newsfeed.web.desk.ratelimit import LoginLimiter
 from newsfeed.web.hub import Hub
 from newsfeed.web.metrics import Metrics
 from newsfeed.web.pagecache import PageCache
@@ -33,6 +35,9 @@ assets_key = web.AppKey("assets_key", Assets)
 pages_key = web.AppKey("pages_key", PageCache)
 # feeds
 feed_cache_key = web.AppKey("feed_cache_key", FeedCache)
+# the editor's desk
+desk_limiter_key = web.AppKey("desk_limiter_key", LoginLimiter)
+desk_drafts_key = web.AppKey("desk_drafts_key", Drafts)
 # partners
 hub_key = web.AppKey("hub_key", Hub)
 sitemaps_key = web.AppKey("sitemaps_key", Sitemaps)

@@ -13,6 +13,11 @@ from aiohttp import web
 
 from newsfeed import urls
 from newsfeed.web import guard as middleware
+from newsfeed.web.desk import articles as desk_articles
+from newsfeed.web.desk import board as desk_board
+from newsfeed.web.desk import history as desk_history
+from newsfeed.web.desk import login as desk_login
+from newsfeed.web.desk import texts as desk_texts
 from newsfeed.web.guard import Handler
 from newsfeed.web.keys import settings_key
 from newsfeed.web.views import api, feeds, ops, pages, partner, static, texts, workflow
@@ -70,5 +75,26 @@ def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
     get(urls.BOARD, pages.board, "board")
     get(urls.ARTICLE, pages.article, "article")
     get(urls.SEARCH, pages.search_page, "search")
+    # the editor's desk (HTML, sessions of its own; errors as desk pages)
+    get(urls.DESK_ROOT, desk_login.root, "desk-root")
+    get(urls.DESK_LOGIN, desk_login.login_form, "desk-login-form")
+    add("POST", urls.DESK_LOGIN, desk_login.login, "desk-login")
+    add("POST", urls.DESK_LOGOUT, desk_login.logout, "desk-logout")
+    get(urls.DESK, desk_board.board, "desk-board")
+    get(urls.DESK_NEW, desk_articles.new_form, "desk-new")
+    add("POST", urls.DESK_NEW, desk_articles.create, "desk-create")
+    get(urls.DESK_ARTICLE, desk_articles.show, "desk-article")
+    add("POST", urls.DESK_ARTICLE, desk_articles.save_settings, "desk-settings")
+    get(urls.DESK_DELETE, desk_articles.delete_form, "desk-delete-form")
+    add("POST", urls.DESK_DELETE, desk_articles.delete, "desk-delete")
+    get(urls.DESK_PREVIEW, desk_articles.preview, "desk-preview")
+    get(urls.DESK_TEXT, desk_texts.edit, "desk-text")
+    add("POST", urls.DESK_TEXT, desk_texts.save, "desk-text-save")
+    add("POST", urls.DESK_CONFIRM, desk_texts.confirm, "desk-confirm")
+    get(urls.DESK_HISTORY, desk_history.history, "desk-history")
+    get(urls.DESK_REVISION, desk_history.revision, "desk-revision")
+    add("POST", urls.DESK_RESTORE, desk_history.restore, "desk-restore")
+    get(urls.DESK_TEXT_DELETE, desk_texts.delete_form, "desk-text-delete-form")
+    add("POST", urls.DESK_TEXT_DELETE, desk_texts.delete, "desk-text-delete")
     # everything else: 404, or 405 with Allow where another route has the path
     add("*", r"/{unmatched:[\s\S]*}", middleware.unmatched, "unmatched")  # newlines too

@@ -48,6 +48,7 @@ from newsfeed.store.postgres import (
     revisions,
     schema,
     search,
+    sessions,
     status,
     tables,
 )
@@ -324,6 +325,28 @@ class PostgresStore:
     async def rotate_editor(self, name: str, token_hash: str) -> bool:
         async with self._transaction() as conn:
             return await editors.rotate(conn, name, token_hash)
+
+    # --- desk sessions (rule 9) -------------------------------------------------------
+    # Each is one statement; none is an editorial write, so none counts in `_writes`.
+
+    async def start_session(self, session_hash: str, token_hash: str, now_us: int) -> bool:
+        async with connect.acquired(self._pool, self._timeout) as conn:
+            return await sessions.start(conn, session_hash, token_hash, now_us)
+
+    async def session(self, session_hash: str, since_us: int) -> tuple[EditorRecord, int] | None:
+        return await self._read(sessions.find, session_hash, since_us)
+
+    async def touch_session(self, session_hash: str, now_us: int) -> None:
+        async with connect.acquired(self._pool, self._timeout) as conn:
+            await sessions.touch(conn, session_hash, now_us)
+
+    async def end_session(self, session_hash: str) -> None:
+        async with connect.acquired(self._pool, self._timeout) as conn:
+            await sessions.end(conn, session_hash)
+
+    async def sweep_sessions(self, before_us: int) -> int:
+        async with connect.acquired(self._pool, self._timeout) as conn:
+            return await sessions.sweep(conn, before_us)
 
     # --- the site and whole-database operations ---------------------------------------
 

@@ -2,7 +2,7 @@
 
 Many instances share them. A claim is one UPDATE of rows picked `FOR UPDATE SKIP LOCKED`
 among those due whose claim has lapsed, so two instances never hold the same delivery
-(store rule 9). Subscribing (the cap is a count, then an insert) and announcing (a compare,
+(store rule 10). Subscribing (the cap is a count, then an insert) and announcing (a compare,
 then inserts) take one transaction-scoped advisory lock first: both are rare, and under it
 they are as atomic as on SQLite's single writer.
 """

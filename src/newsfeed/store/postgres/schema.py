@@ -163,7 +163,18 @@ MIGRATIONS: list[str] = [
     CREATE INDEX idempotency_keys_age ON idempotency_keys (created_us);
     ALTER TABLE editors ADD COLUMN langs text;
     """,
-    # 4: what the SQLite store's migration 9 adds: the publication instants a write
+    # 4: the editor's desk's sessions, as the SQLite store's migration 9 (sessions.py).
+    """
+    CREATE TABLE IF NOT EXISTS sessions (
+        id_hash    text PRIMARY KEY,   -- SHA-256 of the session id in the cookie
+        editor_id  bigint NOT NULL REFERENCES editors (id) ON DELETE CASCADE,
+        token_hash text NOT NULL,      -- the editor's token hash at login
+        created_us bigint NOT NULL,
+        used_us    bigint NOT NULL     -- last use; idle past the limit = ended
+    );
+    CREATE INDEX IF NOT EXISTS sessions_used ON sessions (used_us);
+    """,
+    # 5: what the SQLite store's migration 10 adds: the publication instants a write
     # touched, in the change log; WebSub subscriptions, announced versions, deliveries.
     """
     ALTER TABLE changes ADD COLUMN published_us bigint;

@@ -43,6 +43,7 @@ from newsfeed.store.sqlite import (
     revisions,
     schema,
     search,
+    sessions,
     status,
 )
 from newsfeed.store.sqlite.hub import SQLiteHub
@@ -363,6 +364,30 @@ class SQLiteStore:
     async def rotate_editor(self, name: str, token_hash: str) -> bool:
         async with self._transaction() as conn:
             return await editors.rotate(conn, name, token_hash)
+
+    # --- desk sessions ----------------------------------------------------------------
+
+    async def start_session(self, session_hash: str, token_hash: str, now_us: int) -> bool:
+        async with self._transaction() as conn:
+            return await sessions.start(conn, session_hash, token_hash, now_us)
+
+    async def session(self, session_hash: str, since_us: int) -> tuple[EditorRecord, int] | None:
+        found: tuple[EditorRecord, int] | None = await self._read(
+            sessions.find, session_hash, since_us
+        )
+        return found
+
+    async def touch_session(self, session_hash: str, now_us: int) -> None:
+        async with self._transaction() as conn:
+            await sessions.touch(conn, session_hash, now_us)
+
+    async def end_session(self, session_hash: str) -> None:
+        async with self._transaction() as conn:
+            await sessions.end(conn, session_hash)
+
+    async def sweep_sessions(self, before_us: int) -> int:
+        async with self._transaction() as conn:
+            return await sessions.sweep(conn, before_us)
 
     # --- the site and whole-database operations ---------------------------------------
 

@@ -2,7 +2,7 @@
 
 Every write is one `BEGIN IMMEDIATE` transaction on the store's writer, so a claim (an
 UPDATE of due rows whose claim lapsed, RETURNING them) is atomic across every process on
-the file: two workers never hold the same delivery (store rule 9).
+the file: two workers never hold the same delivery (store rule 10).
 """
 
 from __future__ import annotations

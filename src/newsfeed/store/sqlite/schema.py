@@ -219,7 +219,21 @@ MIGRATIONS: list[str] = [
     CREATE INDEX idempotency_keys_age ON idempotency_keys (created_us);
     ALTER TABLE editors ADD COLUMN langs TEXT;  -- a translator's languages; NULL: all
     """,
-    # 9: partner feeds. The change log also names the publication instants a write
+    # 9: the editor's desk's sessions (store/sqlite/sessions.py). Only a hash of the
+    # session id is kept. `token_hash` is the editor's token hash at login: a session is
+    # found only while its editor still holds that token, unrevoked, so rotating or
+    # revoking the token ends every session of it at once.
+    """
+    CREATE TABLE IF NOT EXISTS sessions (
+        id_hash    TEXT PRIMARY KEY,   -- SHA-256 of the session id in the cookie
+        editor_id  INTEGER NOT NULL REFERENCES editors (id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL,
+        created_us INTEGER NOT NULL,
+        used_us    INTEGER NOT NULL    -- last use; idle past the limit = ended
+    );
+    CREATE INDEX IF NOT EXISTS sessions_used ON sessions (used_us);
+    """,
+    # 10: partner feeds. The change log also names the publication instants a write
     # touched (the article's now, and before when it was re-dated), so exactly the month
     # archives holding them are rebuilt, and whether the public could see it. WebSub:
     # verified subscriptions, the version of each topic last announced, and one pending
