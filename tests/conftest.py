@@ -65,6 +65,11 @@ SERIAL_MODULES = frozenset(
 )
 
 
+# Modules whose tests share one started server (module-scoped) and read what earlier tests
+# of the module did to it: each stays whole on one worker.
+SHARED_SERVER_MODULES = frozenset({"test_contract.py", "test_fuzz.py", "test_any_request.py"})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test marked sqlite_only runs on the SQLite store alone; the serial modules'
     tests share one xdist group."""
@@ -72,6 +77,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.name in SERIAL_MODULES:
             item.add_marker(pytest.mark.xdist_group("processes"))
+        elif item.path.name in SHARED_SERVER_MODULES:  # their tests build on each other
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
         params = getattr(item, "callspec", None)
         on_pg = params is not None and params.params.get("settings") == "postgres"
         (drop if on_pg and item.get_closest_marker("sqlite_only") else keep).append(item)
