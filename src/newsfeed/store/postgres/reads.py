@@ -9,13 +9,13 @@ COMMITTED each statement sees the database as of its own start.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from newsfeed.model import Article, BoardRow, Change, Cursor, Source, Translation, to_us, utcnow
+from newsfeed.model import Article, BoardRow, Change, Cursor, Translation, to_us, utcnow
 from newsfeed.store.postgres.connect import Conn
+from newsfeed.store.rows import article_of, from_us, translation_of
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PUBLIC = "a.status = 'published' AND a.published_us <= $1"  # always the first parameter
 ARTICLE_COLUMNS = (
     "a.id, a.slug, a.category, a.status, a.published_at, a.published_us, a.created_at, "
@@ -32,45 +32,6 @@ TEXT_COLUMNS = (
 SOURCE_JOIN = "LEFT JOIN translations s ON s.article_id = t.article_id AND s.lang = t.source_lang"
 # Codepoint order for text keys, as SQLite's BINARY collation, whatever the database's.
 LANG_ORDER = 't.lang COLLATE "C"'
-
-
-def from_us(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
-
-
-def article_of(row: Any, texts: dict[str, Translation]) -> Article:
-    return Article(
-        id=row["id"],
-        slug=row["slug"],
-        category=row["category"],
-        status=row["status"],
-        published_at=row["published_at"],
-        published_us=row["published_us"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        original_lang=row["original_lang"],
-        hits=row["hits"],
-        version=row["version"],
-        translations=texts,
-    )
-
-
-def translation_of(t: Any) -> Translation:
-    source = t["source_lang"]
-    return Translation(
-        t["lang"],
-        t["title"],
-        t["summary"],
-        t["body"],
-        t["author"],
-        t["text_updated_at"],
-        t["body_html"],
-        version=t["text_version"],
-        source=None if source is None else Source(source, t["source_version"]),
-        stale=bool(t["stale"]),
-        source_changed_at=t["source_changed_at"] if source is not None else None,
-        updated_by=t["updated_by"],
-    )
 
 
 async def fetch(conn: Conn, article_id: int, *, lock: bool = False) -> Article | None:

@@ -7,7 +7,7 @@ cursor left open to hold that shared connection's snapshot while other requests 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
@@ -17,39 +17,17 @@ from newsfeed.model import (
     BoardRow,
     Change,
     Cursor,
-    Source,
     Translation,
     to_us,
     utcnow,
 )
+from newsfeed.store.rows import article_of, from_us, translation_of
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PUBLIC = "a.status = 'published' AND a.published_us <= ?"
 ARTICLE_COLUMNS = (
     "a.id, a.slug, a.category, a.status, a.published_at, a.published_us, a.created_at, "
     "a.updated_at, a.original_lang, a.hits, a.version"
 )
-
-
-def from_us(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
-
-
-def article_of(row: Any, texts: dict[str, Translation]) -> Article:
-    return Article(
-        id=row["id"],
-        slug=row["slug"],
-        category=row["category"],
-        status=row["status"],
-        published_at=row["published_at"],
-        published_us=row["published_us"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        original_lang=row["original_lang"],
-        hits=row["hits"],
-        version=row["version"],
-        translations=texts,
-    )
 
 
 # Staleness of the text `t`, read by a join on its source `s` (store rule 7): stale when
@@ -61,24 +39,6 @@ TEXT_COLUMNS = (
     f"{STALE} AS stale, s.major_at AS source_changed_at"
 )
 SOURCE_JOIN = "LEFT JOIN translations s ON s.article_id = t.article_id AND s.lang = t.source_lang"
-
-
-def translation_of(t: Any) -> Translation:
-    source = t["source_lang"]
-    return Translation(
-        t["lang"],
-        t["title"],
-        t["summary"],
-        t["body"],
-        t["author"],
-        t["text_updated_at"],
-        t["body_html"],
-        version=t["text_version"],
-        source=None if source is None else Source(source, t["source_version"]),
-        stale=bool(t["stale"]),
-        source_changed_at=t["source_changed_at"] if source is not None else None,
-        updated_by=t["updated_by"],
-    )
 
 
 async def fetch(conn: aiosqlite.Connection, article_id: int) -> Article | None:
