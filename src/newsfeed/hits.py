@@ -31,7 +31,7 @@ import os
 import secrets
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from newsfeed.model import Article, utcnow
@@ -71,7 +71,21 @@ class Counter:
         if not ids:
             return {}
         rows = await self._store.hit_counts(ids, self._token)
-        return {int(i): int(n) + self._unseen(int(i), marker) for i, n, marker in rows}
+        pending = self._pending
+        if not self._inflight and self._doubt is None and not self._recent:
+            return {int(i): int(n) + pending.get(int(i), 0) for i, n, _ in rows}
+        late: dict[int | None, list[Batch]] = {}  # per marker (one per snapshot read)
+        shown = {}
+        for i, n, marker in rows:
+            batches = late.get(marker)
+            if batches is None:
+                batches = late[marker] = self._unseen_batches(marker)
+            article_id = int(i)
+            extra = pending.get(article_id, 0)
+            for batch in batches:
+                extra += batch.get(article_id, 0)
+            shown[article_id] = int(n) + extra
+        return shown
 
     async def article(
         self, fetch: Callable[..., Awaitable[Article | None]], *args: object, **kwargs: object
@@ -97,18 +111,24 @@ class Counter:
 
     def _unseen(self, article_id: int, marker: int | None) -> int:
         """Views of this process that a snapshot which saw `marker` does not hold."""
-        seen = marker or 0
         return self._pending.get(article_id, 0) + sum(
-            batch.get(article_id, 0) for number, batch in self._handed() if number > seen
+            batch.get(article_id, 0) for batch in self._unseen_batches(marker)
         )
 
-    def _handed(self) -> Iterator[tuple[int, Batch]]:
-        """Every batch handed to the store that a read may or may not have seen."""
-        yield from self._inflight.items()
-        if self._doubt is not None:
-            yield self._doubt
-        for number, batch, _ in self._recent:
-            yield number, batch
+    def _unseen_batches(self, marker: int | None) -> list[Batch]:
+        """The batches handed to the store that a snapshot which saw `marker` lacks:
+        numbered above it (in flight, in doubt, or committed after it was read)."""
+        seen = marker or 0
+        found = [batch for number, batch in self._inflight.items() if number > seen]
+        if self._doubt is not None and self._doubt[0] > seen:
+            found.append(self._doubt[1])
+        # Numbers grow along _recent (flushes take turns under the lock), so a snapshot
+        # lacks a suffix of it: usually nothing, as it saw the latest commit.
+        for number, batch, _ in reversed(self._recent):
+            if number <= seen:
+                break
+            found.append(batch)
+        return found
 
     # --- counting -------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +29,7 @@ from newsfeed.settings import Settings, SettingsError, catalog_path
 from newsfeed.validation import qvalue
 
 DOMAIN = "messages"
+MAX_NUMBERS = 8192  # formatted counts kept per language
 
 
 def N_(message: str) -> str:
@@ -83,6 +83,7 @@ class Language:
     _dates: dict[str, str] = field(default_factory=dict)
     _texts: dict[str, Markup] = field(default_factory=dict)  # for templates' `_()`
     _names: dict[str, str] = field(default_factory=dict)  # Babel builds names slowly
+    _numbers: dict[int, str] = field(default_factory=dict)  # a board shows twenty a page
 
     @property
     def name(self) -> str:
@@ -108,8 +109,14 @@ class Language:
         return cached
 
     def number(self, value: int) -> str:
-        """A count with the locale's grouping: 1,234."""
-        return _decimal(value, self.locale)
+        """A count with the locale's grouping: 1,234. Kept per language: Babel formats a
+        number in microseconds, and hashing its Locale for a shared cache costs as much."""
+        cached = self._numbers.get(value)
+        if cached is None:
+            if len(self._numbers) >= MAX_NUMBERS:
+                self._numbers.clear()
+            cached = self._numbers[value] = format_decimal(value, locale=self.locale)
+        return cached
 
     def views(self, n: int) -> str:
         """A hit count in words, with the locale's plural form: 1 view, 1,234 views."""
@@ -125,11 +132,6 @@ class Language:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.translations.ungettext(singular, plural, n)
-
-
-@lru_cache(maxsize=8192)
-def _decimal(value: int, locale: Locale) -> str:
-    return format_decimal(value, locale=locale)
 
 
 class Languages(Mapping[str, Language]):

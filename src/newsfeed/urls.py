@@ -8,7 +8,7 @@ here: feed building (`feeds/`) uses it too.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 # The route table's path templates (aiohttp's `{name}` syntax).
 ROOT = "/"
@@ -44,9 +44,17 @@ DESK_RESTORE = "/desk/articles/{id}/texts/{lang}/history/{version}/restore"
 
 
 def _query(**params: object) -> str:
-    """`?a=1&b=2` of the parameters that are set, in the order given; '' for none."""
-    given = {name: value for name, value in params.items() if value not in (None, "", 1)}
-    return "?" + urlencode(given, quote_via=quote) if given else ""
+    """`?a=1&b=2` of the parameters that are set, in the order given; '' for none.
+
+    Values are percent-encoded as `urlencode(..., quote_via=quote)` would (nothing kept
+    but unreserved characters); names are ours. Pages build a dozen links each, most
+    without a query, so this avoids urlencode's generality."""
+    parts = [
+        f"{name}={quote(str(value), safe='')}"
+        for name, value in params.items()
+        if value not in (None, "", 1)
+    ]
+    return "?" + "&".join(parts) if parts else ""
 
 
 def board(lang: str, page: int = 1, category: str | None = None) -> str:

@@ -21,6 +21,7 @@ from newsfeed.settings import Network
 
 SCHEMES = frozenset({"http", "https"})
 MAX_ADDRESS = 100  # characters of an address that is not an IP (`unknown`, `_hidden`)
+MAX_PEERS = 4096  # peer addresses whose trust is remembered
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class Proxies:
 
     def __init__(self, trusted: Iterable[Network] = ()) -> None:
         self.trusted = tuple(trusted)
+        self._peers: dict[str, bool] = {}  # peer address -> trusted, for the few peers seen
 
     def trusts(self, address: str) -> bool:
         try:
@@ -57,11 +59,24 @@ class Proxies:
         return any(ip in network for network in self.trusted)
 
     def client(self, request: web.BaseRequest) -> Client:
-        """The client's address and scheme: the peer's own unless the peer is trusted."""
-        peer = _address(request.remote or "")
+        """The client's address and scheme: the peer's own unless the peer is trusted.
+
+        Runs for every request (the access log), so the common cases cost no parsing: the
+        peer comes from the socket, already a canonical address, and whether a peer is a
+        trusted proxy is decided once per address (a proxy's few addresses; the memo is
+        bounded for the direct clients of a service that trusts some proxies).
+        """
+        peer = request.remote or ""
+        if not self.trusted:
+            return Client(peer, request.scheme)
+        trusted = self._peers.get(peer)
+        if trusted is None:
+            if len(self._peers) >= MAX_PEERS:
+                self._peers.clear()
+            trusted = self._peers[peer] = self.trusts(peer)
+        if not trusted:
+            return Client(peer, request.scheme)
         scheme = request.scheme
-        if not self.trusted or not self.trusts(peer):
-            return Client(peer, scheme)
         hops = _hops(request)  # (address, scheme or "") as each proxy saw them, in order
         if not hops:
             return Client(peer, scheme)

@@ -5,6 +5,12 @@ lookup takes microseconds, less than one hop to a database thread, and each stat
 read to its end, so no snapshot stays open between reads. A connection that several
 requests share through aiosqlite keeps its read transaction (an old snapshot) open while
 any of their cursors is unfinished, which under load can be indefinitely.
+
+Rows read are kept until `PRAGMA data_version` says another connection committed (this
+one only reads, so every write, of any process, moves it): a board of twenty counts is
+then one pragma instead of a twenty-row statement. Each kept row carries the marker of the
+snapshot it was read in, so an answer that mixes rows read at different moments is still
+exact row by row (the counter adds, per row, what that row's snapshot lacked).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pathlib import Path
 import aiosqlite
 
 READ_TIMEOUT = 2.0  # seconds a read may wait on a lock (WAL readers practically never do)
+MAX_KEPT = 10_000  # rows kept between commits (a board page holds 20)
 # The batch number the process last committed, read in the same statement as the counts.
 _MARKER = "SELECT f.batch FROM hit_flushes f WHERE f.process = ?"
 
@@ -28,13 +35,27 @@ class StoredCounts:
             path, isolation_level=None, timeout=READ_TIMEOUT, check_same_thread=False
         )
         self._conn.execute("PRAGMA query_only=ON")
+        self._version = -1  # data_version the kept rows were read at (or after)
+        self._process = ""  # whose marker the kept rows carry
+        self._kept: dict[int, tuple[int, int, int | None]] = {}
 
     def of(self, ids: Sequence[int], process: str) -> list[tuple[int, int, int | None]]:
-        marks = ",".join("?" * len(ids))
-        return self._conn.execute(
-            f"SELECT a.id, a.hits, ({_MARKER}) FROM articles a WHERE a.id IN ({marks})",
-            [process, *ids],
-        ).fetchall()  # to the end: the statement resets and its snapshot ends
+        """(id, hits, marker) of the ids that exist."""
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        kept = self._kept
+        if version != self._version or process != self._process or len(kept) > MAX_KEPT:
+            kept.clear()
+            self._version, self._process = version, process
+        missing = [i for i in ids if i not in kept]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            rows = self._conn.execute(
+                f"SELECT a.id, a.hits, ({_MARKER}) FROM articles a WHERE a.id IN ({marks})",
+                [process, *missing],
+            ).fetchall()  # to the end: the statement resets and its snapshot ends
+            for row in rows:
+                kept[row[0]] = row
+        return [kept[i] for i in ids if i in kept]
 
     def of_public(
         self, article_id: int, now_us: int, process: str
