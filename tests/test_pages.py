@@ -253,6 +253,27 @@ async def test_article_counts_one_hit_per_200_only(client, editor_token):
     assert (await resp.json())["hits"] == 4
 
 
+async def test_board_follows_counts_flushed_elsewhere(client, editor_token, settings):
+    """Counts read once are kept until the database moves: views another process flushes
+    show on the next board, the article page and the API, and so do this one's own."""
+    article = await create(client, editor_token)
+    board = "//tbody//td[@class='hits']"
+    assert texts(await page(client, "/en/"), board) == ["0"]
+    assert texts(await page(client, "/en/"), board) == ["0"]  # now read from what was kept
+    await set_hits(settings, article["id"], 5)
+    assert texts(await page(client, "/en/"), board) == ["5"]
+    await set_hits(settings, article["id"], 7)
+    assert texts(await page(client, "/ko/"), board) == ["12"]
+    assert texts(await page(client, "/en/"), board) == ["12"]
+    resp = await client.get(f"/api/v1/articles/{article['id']}")
+    assert (await resp.json())["hits"] == 12
+    assert texts(await page(client, f"/en/articles/{article['id']}"), "//*[@class='hits']") == [
+        "13 views"
+    ]
+    await client.app[counter_key].flush()
+    assert texts(await page(client, "/en/"), board) == ["13"]
+
+
 async def test_kept_pages_follow_writes_and_hits(client, editor_token):
     """Pages are kept between requests; every write and every view must still show."""
     article = await create(client, editor_token)
