@@ -73,18 +73,19 @@ class Counter:
         rows = await self._store.hit_counts(ids, self._token)
         pending = self._pending
         if not self._inflight and self._doubt is None and not self._recent:
-            return {int(i): int(n) + pending.get(int(i), 0) for i, n, _ in rows}
+            if not pending:
+                return {i: n for i, n, _ in rows}
+            return {i: n + pending.get(i, 0) for i, n, _ in rows}
         late: dict[int | None, list[Batch]] = {}  # per marker (one per snapshot read)
         shown = {}
-        for i, n, marker in rows:
+        for article_id, n, marker in rows:
             batches = late.get(marker)
             if batches is None:
                 batches = late[marker] = self._unseen_batches(marker)
-            article_id = int(i)
             extra = pending.get(article_id, 0)
             for batch in batches:
                 extra += batch.get(article_id, 0)
-            shown[article_id] = int(n) + extra
+            shown[article_id] = n + extra
         return shown
 
     async def article(

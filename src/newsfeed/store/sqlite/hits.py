@@ -46,15 +46,17 @@ class StoredCounts:
         if version != self._version or process != self._process or len(kept) > MAX_KEPT:
             kept.clear()
             self._version, self._process = version, process
+        found = [row for row in map(kept.get, ids) if row is not None]
+        if len(found) == len(ids):
+            return found
         missing = [i for i in ids if i not in kept]
-        if missing:
-            marks = ",".join("?" * len(missing))
-            rows = self._conn.execute(
-                f"SELECT a.id, a.hits, ({_MARKER}) FROM articles a WHERE a.id IN ({marks})",
-                [process, *missing],
-            ).fetchall()  # to the end: the statement resets and its snapshot ends
-            for row in rows:
-                kept[row[0]] = row
+        marks = ",".join("?" * len(missing))
+        rows = self._conn.execute(
+            f"SELECT a.id, a.hits, ({_MARKER}) FROM articles a WHERE a.id IN ({marks})",
+            [process, *missing],
+        ).fetchall()  # to the end: the statement resets and its snapshot ends
+        for row in rows:
+            kept[row[0]] = row
         return [kept[i] for i in ids if i in kept]
 
     def of_public(
