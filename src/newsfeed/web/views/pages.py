@@ -52,6 +52,7 @@ def setup(app: web.Application) -> None:
         env.get_template(name)  # compile now, not during the first requests
     app[languages_key] = i18n.load(app[settings_key])
     app[assets_key] = Assets()
+    site.setup_links(app)
     app[middleware.error_page_key] = error_page
 
 

@@ -4,6 +4,7 @@ context (absolute links, alternates, feeds, assets), and the HTML response."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp_jinja2
@@ -12,6 +13,33 @@ from aiohttp import web
 from newsfeed import problems, urls, validation
 from newsfeed.i18n import Language
 from newsfeed.web.keys import assets_key, languages_key, settings_key
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """The links every public page in one language carries (the layout's header and
+    footer), built once at start: a page would otherwise call the URL builder for each
+    of them on every render."""
+
+    board: str
+    search: str
+    rss: str  # the feeds absolute, as autodiscovery and feed readers want them
+    atom: str
+    json: str
+
+    @classmethod
+    def of(cls, base_url: str, lang: str) -> Links:
+        feed = {fmt: urls.absolute(base_url, urls.feed(lang, fmt)) for fmt in urls.FEED}
+        return cls(urls.board(lang), urls.search(lang), feed["rss"], feed["atom"], feed["json"])
+
+
+# Each configured language's layout links (pages.setup fills it).
+links_key: web.AppKey[dict[str, Links]] = web.AppKey("links_key")
+
+
+def setup_links(app: web.Application) -> None:
+    base = app[settings_key].base_url
+    app[links_key] = {code: Links.of(base, code) for code in app[settings_key].langs}
 
 
 def language_of(request: web.Request) -> Language:
@@ -67,6 +95,7 @@ def context(
         "base_url": base,
         "url": urls,
         "absolute": lambda path: urls.absolute(base, path),
+        "links": app[links_key],  # by language code
         "canonical": urls.absolute(base, address(language.code)),
         "alternates": [(code, urls.absolute(base, address(code))) for code in codes]
         + [("x-default", urls.absolute(base, default))],
