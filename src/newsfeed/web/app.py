@@ -93,8 +93,16 @@ def create_app(settings: Settings) -> web.Application:
 
     def finish(request: web.Request, response: web.StreamResponse) -> None:
         access_log.tag(request, response)
+        harden(response)
+
+    def finish_shared(request: web.Request, response: web.StreamResponse) -> None:
+        access_log.tag(request, response)
         cors.share(request, response)
         harden(response)
+
+    def wrap(handler: middleware.Handler, name: str) -> middleware.Handler:
+        done = finish_shared if name in cors.PUBLIC_READS else finish
+        return middleware.guard(handler, done, feeds.sync_after_write)
 
     app = web.Application(
         client_max_size=MAX_BODY,
@@ -112,5 +120,5 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_hub)
     pages.setup(app)  # templates, catalogs, error pages; after the database's ctx
     desk_pages.setup(app)  # the desk's login limiter and error pages
-    routes.setup(app, lambda handler: middleware.guard(handler, finish, feeds.sync_after_write))
+    routes.setup(app, wrap)
     return app

@@ -1,8 +1,9 @@
 """The whole URL map, in one place.
 
-Every handler is added through `wrap` (the app passes `middleware.guard` with its
-response finishing), so each route renders its errors and gets its headers without an
-aiohttp middleware on the hot path. The last route catches everything else (404/405).
+Every handler is added through `wrap(handler, route name)` (the app passes
+`middleware.guard` with the response finishing that route needs), so each route renders
+its errors and gets its headers without an aiohttp middleware on the hot path. The last
+route catches everything else (404/405).
 """
 
 from __future__ import annotations
@@ -22,18 +23,22 @@ from newsfeed.web.guard import Handler
 from newsfeed.web.keys import settings_key
 from newsfeed.web.views import api, feeds, ops, pages, partner, static, texts, workflow
 
-Wrap = Callable[[Handler], Handler]
+Wrap = Callable[[Handler, str], Handler]
 
 
-def setup(app: web.Application, wrap: Wrap = middleware.guard) -> None:
+def _guard_only(handler: Handler, name: str) -> Handler:
+    return middleware.guard(handler)
+
+
+def setup(app: web.Application, wrap: Wrap = _guard_only) -> None:
     r = app.router
-    expect = middleware.expecting(wrap(middleware.unmet_expectation))
+    expect = middleware.expecting(wrap(middleware.unmet_expectation, "expectation"))
 
     def get(path: str, handler: Handler, name: str) -> None:
-        r.add_get(path, wrap(handler), name=name, expect_handler=expect)  # HEAD too
+        r.add_get(path, wrap(handler, name), name=name, expect_handler=expect)  # HEAD too
 
     def add(method: str, path: str, handler: Handler, name: str) -> None:
-        r.add_route(method, path, wrap(handler), name=name, expect_handler=expect)
+        r.add_route(method, path, wrap(handler, name), name=name, expect_handler=expect)
 
     # operations
     get("/healthz", ops.healthz, "healthz")
