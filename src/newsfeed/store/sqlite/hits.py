@@ -25,6 +25,7 @@ READ_TIMEOUT = 2.0  # seconds a read may wait on a lock (WAL readers practically
 MAX_KEPT = 10_000  # rows kept between commits (a board page holds 20)
 # The batch number the process last committed, read in the same statement as the counts.
 _MARKER = "SELECT f.batch FROM hit_flushes f WHERE f.process = ?"
+_ONE = f"SELECT a.id, a.hits, ({_MARKER}) FROM articles a WHERE a.id = ?"
 
 
 class StoredCounts:
@@ -40,7 +41,11 @@ class StoredCounts:
         self._kept: dict[int, tuple[int, int, int | None]] = {}
 
     def of(self, ids: Sequence[int], process: str) -> list[tuple[int, int, int | None]]:
-        """(id, hits, marker) of the ids that exist."""
+        """(id, hits, marker) of the ids that exist. One id (an article page, the API)
+        is read as it is: a random article is rarely kept, and the pragma would double
+        the statements."""
+        if len(ids) == 1:
+            return self._conn.execute(_ONE, [process, ids[0]]).fetchall()
         version = self._conn.execute("PRAGMA data_version").fetchone()[0]
         kept = self._kept
         if version != self._version or process != self._process or len(kept) > MAX_KEPT:
