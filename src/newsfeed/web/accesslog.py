@@ -199,9 +199,18 @@ class AccessLogger(AbstractAccessLogger):
             route = request.match_info.route  # type: ignore[attr-defined]
         except (AttributeError, AssertionError):  # unparsable requests have no match_info
             route = None
-        started = request.get(request_started_key)  # set by the route's guard
+        try:
+            started: float | None = request[request_started_key]  # set by the route's guard
+        except KeyError:
+            started = None
         log: AccessLog = self.logger  # type: ignore[assignment]
-        client = log.proxies.client(request)
+        proxies = log.proxies
+        if proxies.trusted:
+            client = proxies.client(request)
+            address = client.address
+            scheme = client.scheme if client.scheme in ("http", "https") else "http"
+        else:  # the peer itself, as the socket gives it: nothing to parse
+            address, scheme = request.remote or "", request.scheme
         log.append(
             (
                 time(),
@@ -212,8 +221,8 @@ class AccessLogger(AbstractAccessLogger):
                 time_ if started is None else perf_counter() - started,
                 response.headers.get("X-Request-ID", "-"),
                 response.body_length,
-                client.address,
-                client.scheme if client.scheme in ("http", "https") else "http",
+                address,
+                scheme,
                 request.headers.get("User-Agent", ""),
             )
         )
