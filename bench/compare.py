@@ -116,10 +116,18 @@ def main() -> int:
             for name, found in revision(binary, checkout, db, args.seconds).items():
                 ratios[which][name].append(found / baseline)
         print(f"round {number + 1} of {args.rounds}: hello world {baseline:,.0f} req/s", flush=True)
-    print(f"\n| path | {args.first} | {args.second} | change |\n|---|---:|---:|---:|")
+    print(
+        f"\n| path | {args.first} | {args.second} | change | change per round |\n"
+        "|---|---:|---:|---:|---|"
+    )
     for name, *_ in PATHS:
         first, second = (statistics.median(r[name]) for r in ratios)
-        print(f"| {name} | {first:.3f} | {second:.3f} | {100 * (second / first - 1):+.1f}% |")
+        # Each round's own pair, both measured within a minute: the spread shows how much
+        # of the change the machine's drift could account for.
+        pairs = zip(ratios[0][name], ratios[1][name], strict=True)
+        spread = " ".join(f"{p:+.0f}%" for p in sorted(100 * (b / a - 1) for a, b in pairs))
+        change = 100 * (second / first - 1)
+        print(f"| {name} | {first:.3f} | {second:.3f} | {change:+.1f}% | {spread} |")
     return 0
 
 
