@@ -5,8 +5,10 @@ next; the instructions the server executes per request do not (valgrind's callgr
 counts them, in every thread of the process, the same for the same code and data within
 a few percent). This serves the benchmark database under callgrind, lets wrk warm a path
 up, counts instructions only while wrk sends 10 s of that path at 4 connections, and
-divides by the requests answered. It counts user-space work only: the kernel's share
-(sockets, thread wake-ups) is not in it, so compare it alongside bench/run.py's rates.
+divides by the requests answered (Python's allocator is plain malloc under valgrind, so
+the counts are higher than a normal run would execute, for both revisions alike). It
+counts user-space work only: the kernel's share (sockets, thread wake-ups) is not in
+it, so compare it alongside bench/run.py's rates.
 
     .venv/bin/python bench/instructions.py --db /tmp/after.db [--checkout DIR] [--only feed]
 
@@ -76,7 +78,7 @@ def measure(binary: str, checkout: Path, db: Path, path_spec: tuple[str, str, st
             "-c",
             SERVE,
         ],  # fmt: skip
-        env=service_env(db, port),
+        env={**service_env(db, port), "PYTHONMALLOC": "malloc"},  # what valgrind expects
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
