@@ -22,15 +22,24 @@ same articles), so both boards format the same numbers.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sqlite3
 import statistics
-import subprocess
 import urllib.request
 from pathlib import Path
 
-from run import HELLO, PATHS, SERVE, ensure_wrk, free_port, python_command, service_env, start, stop
+from run import (
+    HELLO,
+    PATHS,
+    SERVE,
+    ensure_wrk,
+    free_port,
+    python_command,
+    service_env,
+    start,
+    stop,
+    wrk,
+)
 
 
 def copy_hits(into: Path, source: Path) -> None:
@@ -47,20 +56,7 @@ def copy_hits(into: Path, source: Path) -> None:
 
 
 def rate(binary: str, port: int, method: str, path: str, header: str, seconds: int) -> float:
-    env = {
-        **os.environ,
-        "BENCH_PATH": path,
-        "BENCH_METHOD": method,
-        "BENCH_MAX_ID": "100000",
-        "BENCH_HEADER": header,
-    }
-    script = str(Path(__file__).resolve().parent / "wrk.lua")
-    command = ["taskset", "-c", "1", binary, "-t1", "-c32", f"-d{seconds}s", "-s", script]
-    out = subprocess.run(
-        [*command, f"http://127.0.0.1:{port}"], env=env, capture_output=True, text=True
-    ).stdout
-    found = json.loads(next(x for x in out.splitlines() if x.startswith("BENCH "))[6:])
-    return float(found["requests"]) / (found["duration_us"] / 1e6)
+    return wrk(binary, port, "", method, path, header, seconds, connections=32).rps
 
 
 def revision(binary: str, checkout: Path, db: Path, seconds: int) -> dict[str, float]:

@@ -18,8 +18,6 @@ Needs valgrind (apt-get install valgrind) and wrk; a database from `bench/run.py
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import re
 import shutil
 import subprocess
@@ -28,7 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from run import PATHS, SERVE, ensure_wrk, free_port, service_env
+from run import PATHS, SERVE, ensure_wrk, free_port, service_env, wrk
 
 BENCH = Path(__file__).resolve().parent
 
@@ -47,20 +45,9 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes], seconds: float = 180) -
 
 
 def load(binary: str, port: int, method: str, path: str, header: str, seconds: int) -> int:
-    env = {
-        **os.environ,
-        "BENCH_PATH": path,
-        "BENCH_METHOD": method,
-        "BENCH_MAX_ID": "100000",
-        "BENCH_HEADER": header,
-    }
-    command = [binary, "-t1", "-c4", f"-d{seconds}s", "-s", str(BENCH / "wrk.lua")]
-    out = subprocess.run(
-        [*command, f"http://127.0.0.1:{port}"], env=env, capture_output=True, text=True
-    ).stdout
-    return int(
-        json.loads(next(x for x in out.splitlines() if x.startswith("BENCH "))[6:])["requests"]
-    )
+    """Requests answered in `seconds` of wrk at four connections (the server is slow
+    under valgrind: more would only queue)."""
+    return wrk(binary, port, "", method, path, header, seconds, connections=4).requests
 
 
 def measure(binary: str, checkout: Path, db: Path, path_spec: tuple[str, str, str, str]) -> float:
