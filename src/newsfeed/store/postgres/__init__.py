@@ -10,8 +10,7 @@ database's owner may). Modules, each owning one thing:
 - `reads`, `search`, `editors`, `hits`, `tables`: the questions, one statement each
   where one snapshot matters;
 - `writes`: the editorial `WriteTx`, serialized by an advisory lock (rule 1);
-- `follow`: LISTEN/NOTIFY on a connection of its own, for `data_version` and
-  `wait_for_change` (rule 3).
+- `follow`: LISTEN/NOTIFY on a connection of its own, for `wait_for_change` (rule 3).
 
 Every method that touches the database raises `StoreUnavailable` when it does not answer;
 reads are retried once when the connection they got had died (a server restart).
@@ -67,7 +66,6 @@ class PostgresStore:
         self._pool = pool
         self._follower = follower
         self._timeout = timeout
-        self._writes = 0  # writes this store committed: data_version moves with each
         self.hub = PostgresHub(pool, timeout)
 
     @classmethod
@@ -102,11 +100,9 @@ class PostgresStore:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[connect.Conn]:
-        """One transaction on a pooled connection; counted as a write once committed."""
-        async with connect.acquired(self._pool, self._timeout) as conn:
-            async with conn.transaction():
-                yield conn
-            self._writes += 1
+        """One transaction on a pooled connection."""
+        async with connect.acquired(self._pool, self._timeout) as conn, conn.transaction():
+            yield conn
 
     async def ping(self) -> bool:
         return bool(await self._read(_fetchval, "SELECT 1"))
@@ -251,7 +247,6 @@ class PostgresStore:
                     await tx.rollback()
                 raise
             await tx.commit()
-            self._writes += 1
 
     # --- the change log (rule 3) ------------------------------------------------------
 
@@ -263,13 +258,6 @@ class PostgresStore:
 
     async def last_changed(self, lang: str, category: str | None) -> datetime | None:
         return await self._read(reads.last_changed, lang, category)
-
-    def data_version(self) -> int:
-        """The newest change-log seq heard of, plus other processes' hit flushes heard
-        (and reconnections, after which anything may have changed), plus this store's
-        own committed writes: it moves, and only grows, whenever this process learns of
-        a change."""
-        return self._follower.seq + self._follower.heard + self._writes
 
     async def wait_for_change(self, within: float) -> None:
         await self._follower.wait(within)
@@ -289,10 +277,8 @@ class PostgresStore:
         return await self._read(hits.public, article_id, now, process)
 
     async def add_hits(self, batch: Mapping[int, int], process: str, number: int) -> None:
-        self._follower.own.add(process)  # before its notification can arrive
         async with connect.acquired(self._pool, self._timeout) as conn:
             await hits.add(conn, batch, process, number)
-            self._writes += 1  # in the step the commit returns: the caller's view moves
 
     async def hit_marker(self, process: str) -> int | None:
         value = await self._read(
@@ -327,7 +313,7 @@ class PostgresStore:
             return await editors.rotate(conn, name, token_hash)
 
     # --- desk sessions (rule 9) -------------------------------------------------------
-    # Each is one statement; none is an editorial write, so none counts in `_writes`.
+    # Each is one statement, so none needs a transaction of its own.
 
     async def start_session(self, session_hash: str, token_hash: str, now_us: int) -> bool:
         async with connect.acquired(self._pool, self._timeout) as conn:
@@ -363,9 +349,7 @@ class PostgresStore:
 
     async def fill_bodies(self, render: Callable[[str], str]) -> int:
         async with connect.acquired(self._pool, self._timeout) as conn:
-            filled = await tables.fill_bodies(conn, render)
-        self._writes += 1 if filled else 0
-        return filled
+            return await tables.fill_bodies(conn, render)
 
     async def dump(self, table: str) -> list[dict[str, Any]]:
         return await self._read(tables.dump, table)
@@ -373,14 +357,12 @@ class PostgresStore:
     async def load(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert dumped rows in one transaction, under the editorial lock (a loaded
         change log must not interleave with new writes' seqs), and tell every instance."""
-        async with connect.acquired(self._pool, self._timeout) as conn:
-            async with conn.transaction():
-                await begin(conn)
-                await tables.load(conn, table, rows)
-                write = PostgresWriteTx(conn)
-                write.last_seq = await reads.last_seq(conn)
-                await write.notify()
-            self._writes += 1
+        async with connect.acquired(self._pool, self._timeout) as conn, conn.transaction():
+            await begin(conn)
+            await tables.load(conn, table, rows)
+            write = PostgresWriteTx(conn)
+            write.last_seq = await reads.last_seq(conn)
+            await write.notify()
 
 
 async def _fetchval(conn: connect.Conn, sql: str, *args: Any) -> Any:

@@ -1,17 +1,14 @@
 """Following other instances' writes: LISTEN on a connection of its own (rule 3).
 
-Editorial writes notify `newsfeed_changes` (payload: the last seq they logged) and hit
-flushes `newsfeed_hits` (payload: the flushing process's token), both at commit. The
-follower keeps what it heard as numbers that only grow, from which the store makes
-`data_version`. Only changes (and reconnections) wake `wait_for_change`: its callers
-re-read the change log, which hit flushes do not touch, and every process flushes twice
-a second.
+Editorial writes notify `newsfeed_changes` at commit (payload: the last seq they logged);
+each notification wakes `wait_for_change`, whose callers then re-read the change log with
+`changes_since`. Hit flushes notify nothing: they do not touch the change log.
 
 A notification sent while the listening connection is down is lost, so a lost connection
-is reopened in the background (with growing pauses while the server is away), the log's
-newest seq read again, the numbers moved and every waiter woken: the caller then re-reads
-the change log with `changes_since`, and nothing is missed. A connection that dies without
-a word (no FIN from a vanished host) is found by a `SELECT 1` every `KEEPALIVE` seconds.
+is reopened in the background (with growing pauses while the server is away) and every
+waiter woken as if it had heard a change: the caller re-reads the change log, and nothing
+is missed. A connection that dies without a word (no FIN from a vanished host) is found
+by a `SELECT 1` every `KEEPALIVE` seconds.
 
 The connection is not from the pool: LISTEN is session state, and a pooled connection
 goes back to other uses. (Behind PgBouncer in transaction mode LISTEN hears nothing: this
@@ -28,7 +25,6 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from newsfeed.store.postgres.connect import unavailable
-from newsfeed.store.postgres.hits import HITS_CHANNEL
 from newsfeed.store.postgres.writes import CHANGES_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -38,16 +34,13 @@ RETRY_FIRST, RETRY_MAX = 0.1, 2.0  # pauses between attempts to reconnect
 
 
 class Follower:
-    """What this process heard of writes, and a way to wait for the next one."""
+    """A way to wait for the next write of another instance (or of this one)."""
 
     def __init__(
         self, connect: Callable[[], Awaitable[asyncpg.Connection]], timeout: float
     ) -> None:
         self._connect = connect
         self._timeout = timeout
-        self.seq = 0  # the newest change-log seq heard of
-        self.heard = 0  # hit flushes of other processes heard, plus reconnections
-        self.own: set[str] = set()  # hit-flush tokens of this process: not news to it
         self.reconnects = 0
         self._woken = asyncio.Event()  # set by news, cleared by the waiter it wakes
         self._conn: asyncpg.Connection | None = None
@@ -84,15 +77,9 @@ class Follower:
         conn = await self._connect()
         try:
             await conn.add_listener(CHANGES_CHANNEL, self._on_change)
-            await conn.add_listener(HITS_CHANNEL, self._on_hits)
-            # After LISTEN: a write committed from here on is heard, one before is read.
-            seq = await conn.fetchval(
-                "SELECT coalesce(max(seq), 0) FROM changes", timeout=self._timeout
-            )
         except BaseException:
             conn.terminate()
             raise
-        self.seq = max(self.seq, int(seq))
         self._conn = conn
         return conn
 
@@ -111,8 +98,7 @@ class Follower:
             await self._close()
             conn = await self._reconnect()
             self.reconnects += 1
-            self.heard += 1  # whatever was sent meanwhile is lost: treat it as news
-            self._woken.set()
+            self._woken.set()  # whatever was sent meanwhile is lost: treat it as news
 
     async def _hold(self, conn: asyncpg.Connection) -> None:
         """Return when the connection is lost."""
@@ -142,11 +128,5 @@ class Follower:
 
     # --- notifications (called by asyncpg on the event loop) ------------------------
 
-    def _on_change(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
-        with contextlib.suppress(ValueError):
-            self.seq = max(self.seq, int(str(payload)))
+    def _on_change(self, _conn: object, _pid: int, _channel: str, _payload: object) -> None:
         self._woken.set()
-
-    def _on_hits(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
-        if payload not in self.own:  # its own: the store counted it when it committed
-            self.heard += 1

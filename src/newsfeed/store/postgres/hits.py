@@ -1,12 +1,13 @@
 """PostgreSQL hit counts: stored counts read with the flush marker, and the batched flush.
 
 A flush is one short transaction: it first locks the batch's rows in id order
-(`ORDER BY id FOR UPDATE`), then adds the counts (`unnest` of two arrays, one statement),
-records the batch's number in `hit_flushes` and notifies the other instances that counts
-moved (rule 3; delivered at commit). Locking first is what keeps two processes flushing
-at once out of deadlocks: the UPDATE alone locks rows in whatever order its plan visits
-them, which on a small table is the heap's, and that changes with every update (measured
-here: deadlocks within seconds even with sorted ids).
+(`ORDER BY id FOR UPDATE`), then, in one statement, adds the counts (`unnest` of two
+arrays) and records the batch's number in `hit_flushes`. Locking first is what keeps
+two processes flushing at once out of deadlocks: the UPDATE alone locks rows in whatever
+order its plan visits them, which on a small table is the heap's, and that changes with
+every update (measured here: deadlocks within seconds even with sorted ids).
+
+Other instances are not told of a flush: they read counts from the table.
 
 A read takes the counts and this process's marker in one statement, so from one
 snapshot: the marker tells which of the process's batches the counts hold (rule 2).
@@ -20,7 +21,6 @@ from datetime import datetime
 from newsfeed.model import to_us
 from newsfeed.store.postgres.connect import Conn
 
-HITS_CHANNEL = "newsfeed_hits"
 _MARKER = "(SELECT f.batch FROM hit_flushes f WHERE f.process = $1)"
 
 
@@ -56,15 +56,13 @@ async def add(conn: Conn, batch: Mapping[int, int], process: str, number: int) -
         )
         await conn.execute(
             "WITH added AS (UPDATE articles SET hits = articles.hits + d.n "
-            "FROM unnest($1::bigint[], $2::bigint[]) AS d(id, n) WHERE articles.id = d.id), "
-            "marked AS (INSERT INTO hit_flushes (process, batch) VALUES ($3, $4) "
-            "ON CONFLICT (process) DO UPDATE SET batch = excluded.batch) "
-            "SELECT pg_notify($5, $3)",
+            "FROM unnest($1::bigint[], $2::bigint[]) AS d(id, n) WHERE articles.id = d.id) "
+            "INSERT INTO hit_flushes (process, batch) VALUES ($3, $4) "
+            "ON CONFLICT (process) DO UPDATE SET batch = excluded.batch",
             ids,
             views,
             process,
             number,
-            HITS_CHANNEL,
         )
 
 
