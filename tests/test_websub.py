@@ -1,7 +1,7 @@
 """The WebSub hub over HTTP, with a subscriber the test serves on 127.0.0.1: intent
-verified by an echoed challenge, deliveries signed and retried, subscriptions that
-survive a restart, one delivery with two instances, and callbacks kept off private
-addresses unless allowed."""
+verified by an echoed challenge, deliveries signed and retried (given up after
+MAX_ATTEMPTS tries), 410 Gone ending a subscription, subscriptions that survive a restart,
+one delivery with two instances, and callbacks kept off private addresses unless allowed."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import dataclasses
 import hashlib
 import hmac
 import ipaddress
+import itertools
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +21,7 @@ from aiohttp.test_utils import TestClient
 from conftest import BASE_URL, assert_problem_body, bearer, create, snapshot
 from lxml import etree
 
+from newsfeed.feeds.websub import MAX_ATTEMPTS, MAX_DELAY_FACTOR
 from newsfeed.model import to_us, utcnow
 from newsfeed.settings import Settings
 from newsfeed.web import callbacks
@@ -38,12 +41,16 @@ class Subscriber:
         self.verifications: asyncio.Queue[dict[str, str]] = asyncio.Queue()
         self.deliveries: asyncio.Queue[tuple[bytes, Any]] = asyncio.Queue()
         self.echo = True
-        self.failures = 0  # answer this many deliveries 500
+        self.failures = 0  # answer this many deliveries `failure_status`
+        self.failure_status = 500
         self.slowness = 0.0  # seconds before answering a delivery
         self.requests = 0
+        self.posts: list[float] = []  # when each delivery arrived (time.time())
 
     async def handle(self, request: web.Request) -> web.Response:
         self.requests += 1
+        if request.method == "POST":
+            self.posts.append(time.time())
         if request.method == "GET":
             query = dict(request.query)
             await self.verifications.put(query)
@@ -55,7 +62,7 @@ class Subscriber:
         if self.failures:
             self.failures -= 1
             await self.deliveries.put((body, None))
-            return web.Response(status=500)
+            return web.Response(status=self.failure_status)
         await self.deliveries.put((body, request.headers))
         return web.Response(status=204)
 
@@ -185,6 +192,79 @@ async def test_failed_deliveries_are_retried(hub_client, subscriber, editor_toke
     third, headers = await subscriber.delivery()  # after 0.4 s more
     assert headers is not None and first == second == third
     await subscriber.nothing(1.0)  # delivered: no more
+
+
+async def test_a_failing_delivery_is_given_up_after_max_attempts(
+    aiohttp_client, hub_settings, subscriber, editor_token
+):
+    """Doubling delays from a 1 ms first one (capped at MAX_DELAY_FACTOR of it): the
+    MAX_ATTEMPTS tries take about 1.5 s; then the delivery is dropped, the subscription
+    kept."""
+    first = 0.001  # below what NEWSFEED_WEBSUB_RETRY_DELAY accepts: tests only
+    client = await aiohttp_client(
+        create_app(dataclasses.replace(hub_settings, websub_retry_delay=first))
+    )
+    await subscribe(client, subscriber)
+    subscriber.failures = 1000  # every delivery answered 500
+    await create(client, editor_token)
+    bodies = set()
+    for _ in range(MAX_ATTEMPTS):
+        body, headers = await subscriber.delivery()
+        assert headers is None
+        bodies.add(body)
+    assert len(bodies) == 1  # the same document each time
+    await subscriber.nothing(0.8)  # the longest wait between tries is 0.18 s
+    assert len(subscriber.posts) == MAX_ATTEMPTS
+    # each wait at least the delay after that many failures: 1, 2, 4, ... ms, then capped
+    waits = [later - earlier for earlier, later in itertools.pairwise(subscriber.posts)]
+    delays = [min(first * 2**n, first * MAX_DELAY_FACTOR) for n in range(MAX_ATTEMPTS - 1)]
+    assert delays[:9] == sorted(set(delays[:9]))  # growing, until the cap
+    short = [(n + 1, w, d) for n, (w, d) in enumerate(zip(waits, delays, strict=True)) if w < d]
+    assert not short, f"(failures, waited, delay) too soon: {short}"
+    store = client.app[store_key]
+    now = to_us(utcnow())
+    assert (await store.hub.stats(now)).pending == 0  # the delivery row is gone
+    assert await store.hub.active(TOPIC, subscriber.url, now)  # the subscription is not
+    text = await (await client.get("/metrics")).text()
+    assert f'newsfeed_websub_delivery_failures_total{{final="no"}} {MAX_ATTEMPTS - 1}.0' in text
+    assert 'newsfeed_websub_delivery_failures_total{final="yes"} 1.0' in text
+    assert "newsfeed_websub_deliveries_total 0.0" in text
+    # the next change is delivered again, from a fresh count of attempts
+    subscriber.failures = 0
+    await create(client, editor_token, published_at="2021-01-01T00:00:00Z")
+    _, headers = await subscriber.delivery()
+    assert headers is not None
+
+
+async def test_a_callback_answering_410_gone_ends_its_subscription(
+    hub_client, subscriber, other_subscriber, editor_token
+):
+    await subscribe(hub_client, subscriber)
+    await subscribe(hub_client, other_subscriber)
+    subscriber.failures, subscriber.failure_status = 1000, 410
+    await create(hub_client, editor_token)
+    _, headers = await subscriber.delivery()
+    assert headers is None  # answered 410
+    _, headers = await other_subscriber.delivery()
+    assert headers is not None
+    store = hub_client.app[store_key]
+    for _ in range(100):
+        rows = await store.dump("websub_subscriptions")
+        if len(rows) == 1:
+            break
+        await asyncio.sleep(0.02)
+    assert [row["callback"] for row in rows] == [other_subscriber.url]
+    now = to_us(utcnow())
+    assert not await store.hub.active(TOPIC, subscriber.url, now)
+    assert await store.hub.count(TOPIC, now) == 1
+    assert (await store.hub.stats(now)).pending == 0  # nothing left to retry
+    # the next change reaches the other subscriber, and the gone one never again
+    await create(hub_client, editor_token, published_at="2021-01-01T00:00:00Z")
+    _, headers = await other_subscriber.delivery()
+    assert headers is not None
+    await subscriber.nothing()  # a retry would have come after 0.2 s, 0.4 s more, ...
+    assert len(subscriber.posts) == 1
+    assert len(other_subscriber.posts) == 2
 
 
 async def test_metrics_count_deliveries_failures_and_the_queue(
