@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 from conftest import assert_problem_body, bearer, create, snapshot
 
 from newsfeed.settings import Settings
+from newsfeed.web.app import create_app
 
 
 async def board(client: TestClient, token: str, query: str) -> dict[str, Any]:
@@ -212,3 +213,32 @@ async def test_the_command_line_prints_the_same_as_a_table(client, editor_token,
     assert [int(r.split()[0]) for r in rows] == [ids["stale"], ids["stale-scheduled"]]
     status, out, err = await cli(settings, "translations", "status", "--lang", "xx")
     assert status != 0 and "xx" in err
+
+
+async def test_kept_counts_follow_writes_through_another_instance(
+    client, aiohttp_client, editor_token, settings
+):
+    """The counts are kept until the change log moves: a write through another instance
+    (its own caches, the same database) shows in the next answer of this one, on the API
+    and on the desk alike."""
+    other = await aiohttp_client(create_app(settings))
+    ko_only = {"ko": {"title": "한국어만", "body": "본문"}}
+    article = await create(client, editor_token, translations=ko_only)
+    first = await board(client, editor_token, "?lang=en")
+    assert first["counts"] == {"missing": 1, "stale": 0, "current": 0}
+    assert (await board(client, editor_token, "?lang=en"))["counts"] == first["counts"]
+    resp = await other.put(
+        f"/api/v1/articles/{article['id']}/translations/en",
+        json={"title": "English", "body": "Body"},
+        headers=bearer(editor_token),
+    )
+    assert resp.status == 201, await resp.text()
+    after = await board(client, editor_token, "?lang=en")
+    assert after["counts"] == {"missing": 0, "stale": 0, "current": 1}
+    assert [item["state"] for item in after["items"]] == ["current"]
+    await create(other, editor_token, translations=ko_only)  # a second missing text
+    assert (await board(client, editor_token, "?lang=en"))["counts"] == {
+        "missing": 1,
+        "stale": 0,
+        "current": 1,
+    }

@@ -57,7 +57,7 @@ async def print_status(store: Store, settings: Settings, args: argparse.Namespac
     rows: list[StatusRow] = []
     after: Position | None = None
     while True:
-        page, counts = await store.translation_status(
+        page = await store.translation_status(
             args.lang,
             state=args.state,
             category=args.category,
@@ -72,6 +72,7 @@ async def print_status(store: Store, settings: Settings, args: argparse.Namespac
         after = Position(
             args.order, last.published_us if args.order == "newest" else last.hits, last.id
         )
+    counts = await store.translation_counts(args.lang, args.category)
     for line in table([COLUMNS, *(_cells(r) for r in rows)]):
         print(line.rstrip())
     print(", ".join(f"{state} {n}" for state, n in counts.items()))

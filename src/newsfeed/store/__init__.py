@@ -276,10 +276,14 @@ class Store(Protocol):
         order: str,
         limit: int,
         after: Position | None,
-    ) -> tuple[list[StatusRow], dict[str, int]]:
+    ) -> list[StatusRow]:
         """Every article (public or not) with the state of its `lang` text, in `order`
-        ("newest" or "hits", then id, descending) past `after`; and the count of each
-        state over `lang` and `category` (whatever `state` and `after` say)."""
+        ("newest" or "hits", then id, descending) past `after`."""
+
+    async def translation_counts(self, lang: str, category: str | None) -> dict[str, int]:
+        """The count of each state ("missing", "stale", "current") of `lang` texts over
+        every article in `category` (all when None). A scan of every article: callers
+        keep it until the change log moves (`status_counts.StatusCounts`)."""
 
     async def audit(
         self,

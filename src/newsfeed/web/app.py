@@ -11,6 +11,7 @@ from newsfeed.board import Board
 from newsfeed.feeds import cache as feedcache
 from newsfeed.feeds.sitemap import Sitemaps
 from newsfeed.settings import Settings
+from newsfeed.status_counts import StatusCounts
 from newsfeed.store import open_store
 from newsfeed.web import cors, routes
 from newsfeed.web import guard as middleware
@@ -28,6 +29,7 @@ from newsfeed.web.keys import (
     pages_key,
     settings_key,
     sitemaps_key,
+    status_counts_key,
     store_key,
 )
 from newsfeed.web.metrics import Metrics
@@ -69,6 +71,7 @@ async def _caches(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     app[sitemaps_key] = Sitemaps(store, settings.base_url, settings.langs, lambda: follower.seq)
     app[board_key] = Board(store)
+    app[status_counts_key] = StatusCounts(store)
     async with feeds_cache.running(), follower.running():
         yield
 

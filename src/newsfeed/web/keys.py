@@ -11,6 +11,7 @@ from newsfeed.feeds.sitemap import Sitemaps
 from newsfeed.hits import Counter
 from newsfeed.i18n import Languages
 from newsfeed.settings import Settings
+from newsfeed.status_counts import StatusCounts
 from newsfeed.store import Store
 from newsfeed.web.accesslog import AccessLog
 from newsfeed.web.assets import Assets
@@ -33,6 +34,8 @@ languages_key = web.AppKey("languages_key", Languages)
 board_key = web.AppKey("board_key", Board)
 assets_key = web.AppKey("assets_key", Assets)
 pages_key = web.AppKey("pages_key", PageCache)
+# the translators' status board (API and desk)
+status_counts_key = web.AppKey("status_counts_key", StatusCounts)
 # feeds
 feed_cache_key = web.AppKey("feed_cache_key", FeedCache)
 # the editor's desk

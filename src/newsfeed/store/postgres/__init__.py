@@ -201,8 +201,11 @@ class PostgresStore:
         order: str,
         limit: int,
         after: Position | None,
-    ) -> tuple[list[StatusRow], dict[str, int]]:
+    ) -> list[StatusRow]:
         return await self._read(status.board, lang, state, category, order, limit, after)
+
+    async def translation_counts(self, lang: str, category: str | None) -> dict[str, int]:
+        return await self._read(status.counts, lang, category)
 
     async def audit(
         self, *, article_id: int | None, editor: str | None, limit: int, before: int | None

@@ -57,7 +57,7 @@ async def board(
     order: str,
     limit: int,
     after: Position | None,
-) -> tuple[list[StatusRow], dict[str, int]]:
+) -> list[StatusRow]:
     key = _KEYS[order]  # never from a client: validated against workflow.ORDERS
     rows = await conn.fetch(
         f"{_BOARD} SELECT * FROM board WHERE ($3::text IS NULL OR state = $3) "
@@ -70,9 +70,13 @@ async def board(
         None if after is None else after.id,
         limit,
     )
+    return [_row(r) for r in rows]
+
+
+async def counts(conn: Conn, lang: str, category: str | None) -> dict[str, int]:
     counted = await conn.fetch(
         f"{_BOARD} SELECT state, count(*) FROM board GROUP BY state", lang, category
     )
-    counts = {"missing": 0, "stale": 0, "current": 0}
-    counts.update({r[0]: int(r[1]) for r in counted})
-    return [_row(r) for r in rows], counts
+    found = {"missing": 0, "stale": 0, "current": 0}
+    found.update({r[0]: int(r[1]) for r in counted})
+    return found

@@ -227,8 +227,8 @@ class SQLiteStore:
         order: str,
         limit: int,
         after: Position | None,
-    ) -> tuple[list[StatusRow], dict[str, int]]:
-        found: tuple[list[StatusRow], dict[str, int]] = await self._read(
+    ) -> list[StatusRow]:
+        found: list[StatusRow] = await self._read(
             status.board,
             lang,
             state=state,
@@ -237,6 +237,10 @@ class SQLiteStore:
             limit=limit,
             after=after,
         )
+        return found
+
+    async def translation_counts(self, lang: str, category: str | None) -> dict[str, int]:
+        found: dict[str, int] = await self._read(status.counts, lang, category)
         return found
 
     async def audit(

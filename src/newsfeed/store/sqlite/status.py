@@ -61,7 +61,7 @@ async def board(
     order: str,
     limit: int,
     after: Position | None,
-) -> tuple[list[StatusRow], dict[str, int]]:
+) -> list[StatusRow]:
     key = _KEYS[order]  # never from a client: validated against workflow.ORDERS
     clauses, params = ["(? IS NULL OR state = ?)"], list[Any]([state, state])
     if after is not None:
@@ -72,9 +72,13 @@ async def board(
         f"ORDER BY {key} DESC, id DESC LIMIT ?",
         [lang, category, category, *params, limit],
     )
+    return [_row(r) for r in rows]
+
+
+async def counts(conn: aiosqlite.Connection, lang: str, category: str | None) -> dict[str, int]:
     counted = await conn.execute_fetchall(
         f"{_BOARD} SELECT state, count(*) FROM board GROUP BY state", [lang, category, category]
     )
-    counts = {"missing": 0, "stale": 0, "current": 0}
-    counts.update({r[0]: r[1] for r in counted})
-    return [_row(r) for r in rows], counts
+    found = {"missing": 0, "stale": 0, "current": 0}
+    found.update({r[0]: r[1] for r in counted})
+    return found

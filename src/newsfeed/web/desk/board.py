@@ -13,7 +13,7 @@ from newsfeed.auth import Role
 from newsfeed.model import Article, Cursor, utcnow
 from newsfeed.store import Store
 from newsfeed.web.desk import pages, session
-from newsfeed.web.keys import counter_key, settings_key, store_key
+from newsfeed.web.keys import counter_key, settings_key, status_counts_key, store_key
 
 STATES = ("missing", "stale", "current")
 PER_PAGE = 50
@@ -114,9 +114,7 @@ async def board(request: web.Request) -> web.StreamResponse:
     store = request.app[store_key]
     rows, after = await page(store, query)
     counted = query.lang or (langs[1] if len(langs) > 1 else langs[0])
-    _, counts = await store.translation_status(
-        counted, state=None, category=query.category, order="newest", limit=1, after=None
-    )
+    counts = await request.app[status_counts_key].get(counted, query.category)
     hits = await request.app[counter_key].counts([a.id for a in rows])
     now = utcnow()
     return pages.render(

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from newsfeed import auth, workflow_input
 from newsfeed.auth import Role
-from newsfeed.web.keys import counter_key, settings_key, store_key
+from newsfeed.web.keys import counter_key, settings_key, status_counts_key, store_key
 from newsfeed.web.views.http import json_response
 from newsfeed.workflow import Position
 
@@ -16,7 +16,7 @@ async def translation_status(request: web.Request) -> web.Response:
     store = request.app[store_key]
     await auth.require(store, request.headers.get("Authorization"), Role.EDITOR, Role.TRANSLATOR)
     query = workflow_input.status_query(request.query, request.app[settings_key].langs)
-    rows, counts = await store.translation_status(
+    rows = await store.translation_status(
         query.lang,
         state=query.state,
         category=query.category,
@@ -31,6 +31,7 @@ async def translation_status(request: web.Request) -> web.Response:
         key = last.published_us if query.order == "newest" else last.hits
         next_cursor = Position(query.order, key, last.id).encode()
     hits = await request.app[counter_key].counts([r.id for r in page])
+    counts = await request.app[status_counts_key].get(query.lang, query.category)
     return json_response(
         {
             "lang": query.lang,
