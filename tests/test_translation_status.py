@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 from conftest import assert_problem_body, bearer, create, snapshot
 
 from newsfeed.settings import Settings
+from newsfeed.store.sqlite import status
 from newsfeed.web.app import create_app
 
 
@@ -242,3 +245,21 @@ async def test_kept_counts_follow_writes_through_another_instance(
         "stale": 0,
         "current": 1,
     }
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("order", ["newest", "hits"])
+@pytest.mark.parametrize("paged", [False, True])
+def test_each_order_walks_an_index(settings, order, paged):
+    """A page of the board reads articles in index order and stops at the page's end,
+    instead of sorting every article (0.2 s at 100,000 for hits, before its index)."""
+    sql = status.board_sql(order, paged)
+    params = ["en", None, None, None, None] + ([5, 5, 10] if paged else []) + [21]
+    conn = sqlite3.connect(settings.db_path)
+    try:
+        plan = " / ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    finally:
+        conn.close()
+    index = {"newest": "articles_newest", "hits": "articles_hits"}[order]
+    assert f"SCAN a USING INDEX {index}" in plan
+    assert "TEMP B-TREE" not in plan  # no sort of the whole board

@@ -210,6 +210,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX websub_deliveries_due ON websub_deliveries (due_us);
     """,
+    # 6: as the SQLite store's migration 11: the status board ordered by hits.
+    """
+    CREATE INDEX articles_hits ON articles (hits DESC, id DESC);
+    """,
 ]
 
 

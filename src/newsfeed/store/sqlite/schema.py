@@ -277,6 +277,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX websub_deliveries_due ON websub_deliveries (due_us);
     """,
+    # 11: the status board ordered by hits walks an index instead of sorting every
+    # article (0.2 s at 100,000); each hit flush keeps it up to date.
+    """
+    CREATE INDEX articles_hits ON articles (hits DESC, id DESC);
+    """,
 ]
 
 

@@ -62,17 +62,24 @@ async def board(
     limit: int,
     after: Position | None,
 ) -> list[StatusRow]:
-    key = _KEYS[order]  # never from a client: validated against workflow.ORDERS
-    clauses, params = ["(? IS NULL OR state = ?)"], list[Any]([state, state])
+    params = list[Any]([lang, category, category, state, state])
     if after is not None:
-        clauses.append(f"({key} < ? OR ({key} = ? AND id < ?))")
         params += [after.key, after.key, after.id]
-    rows = await conn.execute_fetchall(
-        f"{_BOARD} SELECT * FROM board WHERE {' AND '.join(clauses)} "
-        f"ORDER BY {key} DESC, id DESC LIMIT ?",
-        [lang, category, category, *params, limit],
-    )
+    rows = await conn.execute_fetchall(board_sql(order, after is not None), [*params, limit])
     return [_row(r) for r in rows]
+
+
+def board_sql(order: str, paged: bool) -> str:
+    """A page of the board in `order`, past a position when `paged`. Both orders walk
+    an index (articles_newest, articles_hits) and stop at the page's end."""
+    key = _KEYS[order]  # never from a client: validated against workflow.ORDERS
+    clauses = ["(? IS NULL OR state = ?)"]
+    if paged:
+        clauses.append(f"({key} < ? OR ({key} = ? AND id < ?))")
+    return (
+        f"{_BOARD} SELECT * FROM board WHERE {' AND '.join(clauses)} "
+        f"ORDER BY {key} DESC, id DESC LIMIT ?"
+    )
 
 
 async def counts(conn: aiosqlite.Connection, lang: str, category: str | None) -> dict[str, int]:
