@@ -11,8 +11,8 @@ Each revision needs a checkout with its own .venv and a benchmark database made 
 own bench/run.py (schemas differ between revisions):
 
     git worktree add ../before 0b125c2 && make -C ../before .venv/.run-deps
-    ../before/.venv/bin/python ../before/bench/run.py --keep /tmp/before.db --only none
-    .venv/bin/python bench/run.py --keep /tmp/after.db --only none --sqlite-only
+    ../before/.venv/bin/python ../before/bench/run.py --keep /tmp/before.db --only none --no-write
+    .venv/bin/python bench/run.py --keep /tmp/after.db --only none --sqlite-only --no-write
     .venv/bin/python bench/compare.py ../before:/tmp/before.db .:/tmp/after.db --copy-hits
 
 `--copy-hits` gives the first database the second's hit counts first (both generate the
