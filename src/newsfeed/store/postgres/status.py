@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from newsfeed.model import Source
 from newsfeed.store.postgres.connect import Conn
 from newsfeed.store.postgres.reads import SOURCE_JOIN, STALE
+from newsfeed.store.rows import status_row_of
 from newsfeed.workflow import Position, StatusRow
 
 # One row per article (public or not) in the category, with its `lang` text's state.
@@ -31,24 +29,6 @@ WITH board AS (
 _KEYS = {"newest": "published_us", "hits": "hits"}
 
 
-def _row(r: Any) -> StatusRow:
-    source = r["source_lang"]
-    return StatusRow(
-        id=r["id"],
-        category=r["category"],
-        status=r["status"],
-        published_at=r["published_at"],
-        published_us=r["published_us"],
-        original_lang=r["original_lang"],
-        title=r["title"],
-        hits=r["hits"],
-        state=r["state"],
-        version=r["text_version"],
-        source=None if source is None else Source(source, r["source_version"]),
-        source_changed_at=r["source_changed_at"],
-    )
-
-
 async def board(
     conn: Conn,
     lang: str,
@@ -70,7 +50,7 @@ async def board(
         None if after is None else after.id,
         limit,
     )
-    return [_row(r) for r in rows]
+    return [status_row_of(r) for r in rows]
 
 
 async def counts(conn: Conn, lang: str, category: str | None) -> dict[str, int]:

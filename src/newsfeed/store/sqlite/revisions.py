@@ -2,35 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import aiosqlite
 
-from newsfeed.model import Source, Text
+from newsfeed.model import Text
+from newsfeed.store.rows import REVISION_COLUMNS, revision_of
 from newsfeed.workflow import Revision, TextWrite
-
-_COLUMNS = (
-    "article_id, lang, version, title, summary, body, author, created_at, editor, minor, "
-    "source_lang, source_version, fields"
-)
-
-
-def revision_of(row: Any) -> Revision:
-    source = row["source_lang"]
-    return Revision(
-        article_id=row["article_id"],
-        lang=row["lang"],
-        version=row["version"],
-        title=row["title"],
-        summary=row["summary"],
-        body=row["body"],
-        author=row["author"],
-        created_at=row["created_at"],
-        editor=row["editor"],
-        minor=bool(row["minor"]),
-        source=None if source is None else Source(source, row["source_version"]),
-        fields=tuple(f for f in row["fields"].split(",") if f),
-    )
 
 
 async def add(
@@ -38,7 +14,8 @@ async def add(
 ) -> None:
     source = write.source
     await conn.execute(
-        f"INSERT INTO text_revisions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO text_revisions ({REVISION_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             article_id,
             lang,
@@ -59,7 +36,7 @@ async def add(
 
 async def listed(conn: aiosqlite.Connection, article_id: int, lang: str) -> list[Revision]:
     rows = await conn.execute_fetchall(
-        f"SELECT {_COLUMNS} FROM text_revisions WHERE article_id = ? AND lang = ? "
+        f"SELECT {REVISION_COLUMNS} FROM text_revisions WHERE article_id = ? AND lang = ? "
         "ORDER BY version DESC",
         (article_id, lang),
     )
@@ -70,7 +47,8 @@ async def one(
     conn: aiosqlite.Connection, article_id: int, lang: str, version: int
 ) -> Revision | None:
     rows = await conn.execute_fetchall(
-        f"SELECT {_COLUMNS} FROM text_revisions WHERE article_id = ? AND lang = ? AND version = ?",
+        f"SELECT {REVISION_COLUMNS} FROM text_revisions "
+        "WHERE article_id = ? AND lang = ? AND version = ?",
         (article_id, lang, version),
     )
     row = next(iter(rows), None)

@@ -6,7 +6,7 @@ from typing import Any
 
 import aiosqlite
 
-from newsfeed.model import Source
+from newsfeed.store.rows import status_row_of
 from newsfeed.store.sqlite.reads import SOURCE_JOIN, STALE
 from newsfeed.workflow import Position, StatusRow
 
@@ -34,24 +34,6 @@ WITH board AS (
 _KEYS = {"newest": "published_us", "hits": "hits"}
 
 
-def _row(r: Any) -> StatusRow:
-    source = r["source_lang"]
-    return StatusRow(
-        id=r["id"],
-        category=r["category"],
-        status=r["status"],
-        published_at=r["published_at"],
-        published_us=r["published_us"],
-        original_lang=r["original_lang"],
-        title=r["title"],
-        hits=r["hits"],
-        state=r["state"],
-        version=r["text_version"],
-        source=None if source is None else Source(source, r["source_version"]),
-        source_changed_at=r["source_changed_at"],
-    )
-
-
 async def board(
     conn: aiosqlite.Connection,
     lang: str,
@@ -66,7 +48,7 @@ async def board(
     if after is not None:
         params += [after.key, after.key, after.id]
     rows = await conn.execute_fetchall(board_sql(order, after is not None), [*params, limit])
-    return [_row(r) for r in rows]
+    return [status_row_of(r) for r in rows]
 
 
 def board_sql(order: str, paged: bool) -> str:
