@@ -57,6 +57,46 @@ def _touched(article: Article, lang: str) -> list[str]:
     return [*article.translations, lang] if lang not in article.translations else [lang]
 
 
+async def _store_text(
+    tx: WriteTx,
+    current: Article,
+    lang: str,
+    text: Text,
+    now: datetime,
+    *,
+    source: Source | None,
+    minor: bool,
+    editor: str | None,
+    action: str,
+) -> None:
+    """What a put and a restore share: the text as its next version, the article's new
+    ETag, the change (every language's links when the language is new) and the audit."""
+    at = stamp(now)
+    version = await write_text(
+        tx,
+        current.id,
+        lang,
+        text,
+        at,
+        before=current.translations.get(lang),
+        source=source,
+        minor=minor,
+        editor=editor,
+    )
+    await tx.update_article(current.id, {"updated_at": at})
+    await tx.record_change(
+        current.id,
+        _touched(current, lang),
+        [current.category],
+        at,
+        [current.published_us],
+        visible=current.is_public(now),
+    )
+    await tx.record_audit(
+        at=at, editor=editor, action=action, article_id=current.id, lang=lang, version=version
+    )
+
+
 async def put(
     store: Store,
     article_id: int,
@@ -72,38 +112,13 @@ async def put(
     """Create or replace one language's text; True when it was created. A new text is
     never minor: nothing was translated from it yet."""
     now = now or utcnow()
-    at = stamp(now)
     async with revising(store, article_id, if_match, lang) as (tx, current):
         created = lang not in current.translations
         source = await _source_for(tx, current, lang, source_version)
-        version = await write_text(
-            tx,
-            article_id,
-            lang,
-            text,
-            at,
-            before=current.translations.get(lang),
-            source=source,
-            minor=minor and not created,
-            editor=editor,
-        )
-        await tx.update_article(article_id, {"updated_at": at})
-        await tx.record_change(
-            article_id,
-            _touched(current, lang),
-            [current.category],
-            at,
-            [current.published_us],
-            visible=current.is_public(now),
-        )
-        await tx.record_audit(
-            at=at,
-            editor=editor,
-            action="put-text",
-            article_id=article_id,
-            lang=lang,
-            version=version,
-        )
+        await _store_text(
+            tx, current, lang, text, now, source=source, minor=minor and not created,
+            editor=editor, action="put-text",
+        )  # fmt: skip
         return await reread(tx, article_id), created
 
 
@@ -207,7 +222,6 @@ async def restore(
     """Write revision `version` of the text as its next version (re-creating a deleted
     text: True). 404 when the article has no such revision."""
     now = now or utcnow()
-    at = stamp(now)
     async with revising(store, article_id, if_match, lang) as (tx, current):
         old = await tx.revision(article_id, lang, version)
         if old is None:
@@ -223,34 +237,10 @@ async def restore(
             )
         created = lang not in current.translations
         text = Text(old.title, old.summary, old.body, old.author)
-        new_version = await write_text(
-            tx,
-            article_id,
-            lang,
-            text,
-            at,
-            before=current.translations.get(lang),
-            source=source,
-            minor=False,
-            editor=editor,
-        )
-        await tx.update_article(article_id, {"updated_at": at})
-        await tx.record_change(
-            article_id,
-            _touched(current, lang),
-            [current.category],
-            at,
-            [current.published_us],
-            visible=current.is_public(now),
-        )
-        await tx.record_audit(
-            at=at,
-            editor=editor,
+        await _store_text(
+            tx, current, lang, text, now, source=source, minor=False, editor=editor,
             action="restore",
-            article_id=article_id,
-            lang=lang,
-            version=new_version,
-        )
+        )  # fmt: skip
         return await reread(tx, article_id), created
 
 
