@@ -303,12 +303,12 @@ def sqlite_at_version(path: Path, version: int) -> None:
     """A SQLite file with only the first `version` migrations applied: a database made by
     an older release, for tests of what a later migration does to it. (Rewinding
     `user_version` on a newer file would run later migrations twice.)"""
-    from newsfeed.store.sqlite import schema
+    from newsfeed.store.sqlite.migrations import MIGRATIONS
 
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None)
     try:
-        for number, script in enumerate(schema.MIGRATIONS[:version], start=1):
+        for number, script in enumerate(MIGRATIONS[:version], start=1):
             conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
     finally:
         conn.close()

@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from newsfeed.store.sqlite.schema import BUSY_TIMEOUT_MS, MIGRATIONS
+from newsfeed.store.sqlite.migrations import MIGRATIONS
+from newsfeed.store.sqlite.schema import BUSY_TIMEOUT_MS
 
 # What a database of this service has, whatever its version: a backup without them is
 # some other file.
